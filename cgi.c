@@ -1,0 +1,743 @@
+/*
+ * cgi.c - the CGI/1.1 engine (RFC 3875).
+ *
+ *   cgi_selected     which files are programs (--cgi-dir, --cgi-ext)
+ *   env_*            the environment, built from scratch (§4.1)
+ *   cgi_parse_head   the script's header block (§6.2, §6.3), pure
+ *   cgi_run          spawn the script and relay body and output
+ *
+ * The child's order is fixed: new session (so the whole process group can
+ * be killed), dup2 onto 0/1/2, close the rest, chdir to the script's
+ * directory, execve, _exit(127).  The parent relays with one poll loop:
+ * request body to the script's stdin, its stdout to the front end, its
+ * stderr to the log line by line, and watches the clock and the child.
+ * Nothing of the script's output is sent before its whole header block
+ * has been read and validated.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgi.h"
+#include "conn.h"
+#include "file.h"
+
+void
+env_init(struct env *e)
+{
+	e->n = 0;
+	e->used = 0;
+	e->overflow = 0;
+	e->vars[0] = NULL;
+}
+
+void
+env_add(struct env *e, const char *name, const char *value, size_t vlen)
+{
+	size_t nl = strlen(name);
+	char *p;
+
+	if (e->n == MAX_ENV || e->used + nl + vlen + 2 > sizeof e->buf) {
+		e->overflow = 1;
+		return;
+	}
+	p = e->buf + e->used;
+	memcpy(p, name, nl);
+	p[nl] = '=';
+	memcpy(p + nl + 1, value, vlen);
+	p[nl + 1 + vlen] = '\0';
+	e->used += nl + vlen + 2;
+	e->vars[e->n++] = p;
+	e->vars[e->n] = NULL;
+}
+
+void
+env_adds(struct env *e, const char *name, const char *value)
+{
+	env_add(e, name, value, strlen(value));
+}
+
+void
+env_add_config(struct env *e)
+{
+	int i, has_path = 0;
+
+	env_adds(e, "GATEWAY_INTERFACE", "CGI/1.1");      /* §4.1.4 */
+	env_adds(e, "SERVER_SOFTWARE", SERVER_SOFTWARE);  /* §4.1.17 */
+	for (i = 0; i < cfg.n_extra_env; i++) {
+		const char *eq = strchr(cfg.extra_env[i], '=');
+		char name[128];
+		size_t nl = (size_t)(eq - cfg.extra_env[i]);
+		if (nl >= sizeof name)
+			continue;
+		memcpy(name, cfg.extra_env[i], nl);
+		name[nl] = '\0';
+		if (strcmp(name, "PATH") == 0)
+			has_path = 1;
+		env_adds(e, name, eq + 1);
+	}
+	if (!has_path)
+		env_adds(e, "PATH", SAFE_PATH);
+}
+
+/*
+ * §4.1.18: each request header as HTTP_NAME, upper case, '-' as '_'.
+ * Repeated fields are joined with ", " (Cookie with "; ").  Not exported:
+ * Content-Length and Content-Type (their own variables), Authorization
+ * (credentials stay with the server), Proxy (httpoxy: it would become
+ * HTTP_PROXY), and names holding '_', which could pose as another name.
+ */
+static void
+env_add_headers(struct env *e, const struct request *req)
+{
+	char name[5 + 64], value[MAX_HEAD];
+	size_t i, j, k, vl;
+
+	for (i = 0; i < req->nheaders; i++) {
+		const struct header *h = &req->headers[i];
+		int seen = 0;
+		if (h->name_len > 64 || memchr(h->name, '_', h->name_len) ||
+		    (h->name_len == 14 && strncasecmp(h->name, "Content-Length", 14) == 0) ||
+		    (h->name_len == 12 && strncasecmp(h->name, "Content-Type", 12) == 0) ||
+		    (h->name_len == 13 && strncasecmp(h->name, "Authorization", 13) == 0) ||
+		    (h->name_len == 5 && strncasecmp(h->name, "Proxy", 5) == 0))
+			continue;
+		for (j = 0; j < i && !seen; j++)
+			seen = req->headers[j].name_len == h->name_len &&
+			       strncasecmp(req->headers[j].name, h->name,
+			                   h->name_len) == 0;
+		if (seen)
+			continue; /* joined with its first occurrence */
+		memcpy(name, "HTTP_", 5);
+		for (k = 0; k < h->name_len; k++) {
+			char ch = h->name[k];
+			name[5 + k] = ch == '-' ? '_' : (char)(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
+		}
+		name[5 + k] = '\0';
+		memcpy(value, h->value, h->value_len);
+		vl = h->value_len;
+		for (j = i + 1; j < req->nheaders; j++) {
+			const struct header *r = &req->headers[j];
+			if (r->name_len != h->name_len ||
+			    strncasecmp(r->name, h->name, h->name_len) != 0)
+				continue;
+			if (vl + 2 + r->value_len > sizeof value)
+				break;
+			memcpy(value + vl, strcmp(name, "HTTP_COOKIE") ? ", " : "; ", 2);
+			memcpy(value + vl + 2, r->value, r->value_len);
+			vl += 2 + r->value_len;
+		}
+		env_add(e, name, value, vl);
+	}
+}
+
+void
+cgi_env_http(struct env *e, const struct request *req, const struct conn *c,
+             const struct target *t)
+{
+	const struct header *h;
+	char buf[2 * MAX_PATH + 16];
+	const char *host = req->host_s;
+	size_t host_len = req->host_len;
+
+	env_init(e);
+	env_add_config(e);
+	env_adds(e, "SERVER_PROTOCOL", req->minor ? "HTTP/1.1" : "HTTP/1.0");
+	env_add(e, "REQUEST_METHOD", req->method_s, req->method_len);
+	env_add(e, "REQUEST_URI", req->target, req->target_len);
+	/* §4.1.7: QUERY_STRING is set, even empty, and never decoded. */
+	env_add(e, "QUERY_STRING", req->query ? req->query : "", req->query_len);
+	/* §4.1.13, §4.1.5: SCRIPT_NAME and the decoded PATH_INFO. */
+	env_add(e, "SCRIPT_NAME", req->path, t->script_len);
+	if (t->path_info[0] != '\0') {
+		env_adds(e, "PATH_INFO", t->path_info);
+		/* §4.1.6: PATH_TRANSLATED maps PATH_INFO onto the root. */
+		snprintf(buf, sizeof buf, "%s%s", cfg.root_real, t->path_info);
+		env_adds(e, "PATH_TRANSLATED", buf);
+	}
+	snprintf(buf, sizeof buf, "%s/%s", cfg.root_real, t->rel);
+	env_adds(e, "SCRIPT_FILENAME", buf);
+	env_adds(e, "DOCUMENT_ROOT", cfg.root_real);
+	/* §4.1.14: SERVER_NAME from Host without its port, else our address. */
+	if (host != NULL && host_len > 0) {
+		const char *colon = NULL;
+		size_t i;
+		for (i = 0; i < host_len; i++)
+			if (host[i] == ':')
+				colon = host + i;
+			else if (host[i] == ']')
+				colon = NULL;
+		env_add(e, "SERVER_NAME", host,
+		        colon ? (size_t)(colon - host) : host_len);
+	} else {
+		env_adds(e, "SERVER_NAME", c->local_addr);
+	}
+	env_adds(e, "SERVER_ADDR", c->local_addr);
+	env_adds(e, "SERVER_PORT", c->local_port);
+	env_adds(e, "REMOTE_ADDR", c->remote_addr);
+	/* §4.1.9: no name lookup is made, so REMOTE_HOST is the address. */
+	env_adds(e, "REMOTE_HOST", c->remote_addr);
+	env_adds(e, "REMOTE_PORT", c->remote_port);
+	env_adds(e, "REQUEST_SCHEME", "http");
+	/* php-cgi refuses to run without it (its force-redirect guard). */
+	env_adds(e, "REDIRECT_STATUS", "200");
+	/* §4.1.2, §4.1.3: only when the request has a body. */
+	if (req->content_length >= 0) {
+		snprintf(buf, sizeof buf, "%lld", req->content_length);
+		env_adds(e, "CONTENT_LENGTH", buf);
+	}
+	if ((h = http_header(req, "Content-Type", NULL)) != NULL)
+		env_add(e, "CONTENT_TYPE", h->value, h->value_len);
+	env_add_headers(e, req);
+}
+
+int
+cgi_selected(const char *urlpath, size_t len)
+{
+	int i;
+	size_t n;
+
+	for (i = 0; i < cfg.n_cgi_dirs; i++) {
+		n = strlen(cfg.cgi_dirs[i]);
+		if (len > n && strncmp(urlpath, cfg.cgi_dirs[i], n) == 0)
+			return 1;
+	}
+	for (i = 0; i < cfg.n_cgi_exts; i++) {
+		n = strlen(cfg.cgi_exts[i]);
+		if (len > n && strncmp(urlpath + len - n, cfg.cgi_exts[i], n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+head_fail(struct cgi_head *h, const char *why)
+{
+	h->reason_bad = why;
+	return -1;
+}
+
+static int
+is_token_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') ||
+	       (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static int
+field_is(const char *name, size_t len, const char *want)
+{
+	return strlen(want) == len && strncasecmp(name, want, len) == 0;
+}
+
+/*
+ * RFC 3875 §6.2: CGI-Response = document-response | local-redir-response
+ * | client-redir-response | client-redirdoc-response, each a header block
+ * ended by an empty line.  Lines end in LF or CRLF (§6.3: "NL").
+ */
+int
+cgi_parse_head(const char *buf, size_t len, struct cgi_head *h)
+{
+	const char *p = buf, *end = buf + len, *nl, *eol, *colon, *v, *ve;
+
+	memset(h, 0, sizeof *h);
+	h->content_length = -1;
+	for (;;) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL) {
+			if (len >= MAX_CGI_HEAD)
+				return head_fail(h, "header block too large");
+			return -2;
+		}
+		eol = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+		if (eol == p) {
+			if (p == buf)
+				return head_fail(h, "empty header block");
+			break;
+		}
+		if ((size_t)(nl + 1 - buf) > MAX_CGI_HEAD)
+			return head_fail(h, "header block too large");
+		for (colon = p; colon < eol && is_token_char((unsigned char)*colon);
+		     colon++)
+			;
+		if (colon == p || colon == eol || *colon != ':')
+			return head_fail(h, "malformed header line");
+		for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
+			;
+		for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
+			;
+		for (const char *q = v; q < ve; q++)
+			if ((unsigned char)*q < 0x20 && *q != '\t')
+				return head_fail(h, "control character in header");
+		if (field_is(p, (size_t)(colon - p), "Status")) {
+			/* §6.3.3: Status = 3digit SP reason-phrase */
+			if (h->status != 0)
+				return head_fail(h, "more than one Status");
+			if (ve - v < 3 || v[0] < '1' || v[0] > '5' || v[1] < '0' ||
+			    v[1] > '9' || v[2] < '0' || v[2] > '9' ||
+			    (ve - v > 3 && v[3] != ' '))
+				return head_fail(h, "invalid Status");
+			h->status = (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
+			h->reason = ve - v > 4 ? v + 4 : NULL;
+			h->reason_len = ve - v > 4 ? (size_t)(ve - v - 4) : 0;
+		} else if (field_is(p, (size_t)(colon - p), "Location")) {
+			if (h->location != NULL)
+				return head_fail(h, "more than one Location");
+			if (ve == v)
+				return head_fail(h, "empty Location");
+			h->location = v;
+			h->location_len = (size_t)(ve - v);
+		} else if (field_is(p, (size_t)(colon - p), "Content-Type")) {
+			if (h->content_type != NULL)
+				return head_fail(h, "more than one Content-Type");
+			h->content_type = v;
+			h->content_type_len = (size_t)(ve - v);
+		} else if (field_is(p, (size_t)(colon - p), "Content-Length")) {
+			long long n = 0;
+			if (h->content_length >= 0 || ve == v)
+				return head_fail(h, "invalid Content-Length");
+			for (const char *q = v; q < ve; q++) {
+				if (*q < '0' || *q > '9' || n > (1LL << 60))
+					return head_fail(h, "invalid Content-Length");
+				n = n * 10 + (*q - '0');
+			}
+			h->content_length = n;
+		} else {
+			if (h->nfields == MAX_CGI_HEADERS)
+				return head_fail(h, "too many header fields");
+			h->fields[h->nfields].name = p;
+			h->fields[h->nfields].name_len = (size_t)(colon - p);
+			h->fields[h->nfields].value = v;
+			h->fields[h->nfields].value_len = (size_t)(ve - v);
+			h->nfields++;
+		}
+		p = nl + 1;
+	}
+	/* §6.2: a response needs Content-Type, Location or Status. */
+	if (h->status == 0 && h->location == NULL && h->content_type == NULL)
+		return head_fail(h, "no Content-Type, Location or Status");
+	return (int)(nl + 1 - buf);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* §4.4: a query without an unencoded '=' gives the command line. */
+static int
+isindex_args(const char *q, size_t len, char *buf, size_t size, char **argv,
+             int max)
+{
+	size_t i, s = 0, o = 0;
+	int argc = 0, n;
+
+	if (q == NULL || len == 0 || memchr(q, '=', len) != NULL || len >= size)
+		return 0;
+	for (i = 0; i <= len; i++) {
+		if (i < len && q[i] != '+')
+			continue;
+		if (argc == max)
+			return 0;
+		n = http_percent_decode(q + s, i - s, buf + o);
+		if (n < 0)
+			return 0;
+		argv[argc++] = buf + o;
+		o += (size_t)n;
+		buf[o++] = '\0';
+		s = i + 1;
+	}
+	return argc;
+}
+
+/* Reap the script if it exits within ms milliseconds. */
+static int
+wait_exit(pid_t pid, int *wstatus, int ms)
+{
+	long long until = now_ms() + ms;
+
+	do {
+		if (waitpid(pid, wstatus, WNOHANG) == pid)
+			return 1;
+		usleep(5000);
+	} while (now_ms() < until);
+	return 0;
+}
+
+/* Signal the script's whole process group; reap the script.  No process
+ * of a request outlives it unless it left the group on purpose. */
+static void
+kill_group(pid_t pid, int *exited, int *wstatus)
+{
+	if (!*exited) {
+		kill(-pid, SIGTERM);
+		*exited = wait_exit(pid, wstatus, CGI_KILL_GRACE_MS);
+	}
+	kill(-pid, SIGKILL);
+	if (!*exited && waitpid(pid, wstatus, 0) == pid)
+		*exited = 1;
+}
+
+/* Hand complete lines of the script's stderr to the log. */
+static void
+relay_stderr(const struct cgi_script *s, char *ebuf, size_t *elen, int flush)
+{
+	char *p = ebuf, *nl;
+	size_t left = *elen;
+
+	while ((nl = memchr(p, '\n', left)) != NULL) {
+		log_script(s->log_name, p, (size_t)(nl - p));
+		left -= (size_t)(nl + 1 - p);
+		p = nl + 1;
+	}
+	if (left > 0 && (flush || p == ebuf)) {
+		log_script(s->log_name, p, left);
+		left = 0;
+	}
+	memmove(ebuf, p, left);
+	*elen = left;
+}
+
+/* Start the script: vfork, and in the child only system calls on its own
+ * descriptors and state (RFC 3875 §7.2: the script's directory). */
+static pid_t
+spawn(const struct cgi_script *s, int in, int out, int err, char **argv,
+      char *const envp[])
+{
+	pid_t pid = vfork();
+	sigset_t none;
+
+	if (pid != 0)
+		return pid;
+	setsid();
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		_exit(127);
+	/* chdir through the directory's descriptor, then close the rest */
+	if (fchdir(s->dir_fd) < 0)
+		_exit(127);
+	syscall(SYS_close_range, 3U, ~0U, 0U);
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(s->name, argv, envp);
+	_exit(127);
+}
+
+enum cgi_result
+cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
+{
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+	int child_in, pidfd = -1, exited = 0, wstatus = 0, head_done = 0;
+	int in_ready = 1, body_eof = 0, r;
+	enum cgi_result result = CGI_DONE;
+	char *argv[66], argbuf[MAX_PATH];
+	char hbuf[MAX_CGI_HEAD], ibuf[IO_BUF], rbuf[IO_BUF - 64], obuf_mem[IO_BUF];
+	char ebuf[1024];
+	size_t hlen = 0, ilen = 0, ioff = 0, ooff = 0, elen = 0;
+	struct obuf o = {obuf_mem, 0, sizeof obuf_mem};
+	struct cgi_head h;
+	long long start = now_ms(), last_out = start, last_write = start;
+	long long exit_time = 0, out_eof = 0, deadline = start + (long long)cfg.cgi_timeout * 1000;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+		goto spawn_fail;
+	if (s->stdin_fd >= 0) {
+		child_in = s->stdin_fd;
+		body_eof = 1;
+	} else {
+		if (pipe2(in, O_CLOEXEC) < 0)
+			goto spawn_fail;
+		child_in = in[0];
+		if (f->body_read == NULL)
+			body_eof = 1;
+	}
+	argv[0] = (char *)s->name;
+	argv[1 + isindex_args(s->query, s->query_len, argbuf, sizeof argbuf,
+	                      argv + 1, 64)] = NULL;
+
+	pid = spawn(s, child_in, out[1], err[1], argv, envp);
+	if (pid < 0)
+		goto spawn_fail;
+	close(out[1]);
+	close(err[1]);
+	if (in[0] >= 0)
+		close(in[0]);
+	out[1] = err[1] = in[0] = -1;
+	if (body_eof && in[1] >= 0) {
+		close(in[1]);
+		in[1] = -1;
+	}
+	if (in[1] >= 0)
+		fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	for (;;) {
+		struct pollfd p[6];
+		int np = 0, i_in = -1, i_pipe = -1, i_out = -1, i_cli = -1,
+		    i_err = -1, i_pid = -1;
+		long long now = now_ms(), wake, finish_at = 0;
+
+		/* Request body towards the script. */
+		while (in[1] >= 0 && ilen == ioff && in_ready && !body_eof) {
+			n = f->body_read(f->ctx, ibuf, sizeof ibuf);
+			if (n > 0) {
+				ilen = (size_t)n;
+				ioff = 0;
+			} else if (n == 0) {
+				body_eof = 1;
+			} else if (n == -2) {
+				in_ready = 0;
+			} else {
+				log_error("%s: client closed during the request body",
+				          s->log_name);
+				result = CGI_CLOSE;
+				goto kill;
+			}
+		}
+		if (in[1] >= 0 && ilen == ioff && body_eof) {
+			close(in[1]);
+			in[1] = -1;
+		}
+
+		if (in[1] >= 0 && ilen > ioff) {
+			i_pipe = np;
+			p[np++] = (struct pollfd){.fd = in[1], .events = POLLOUT};
+		} else if (in[1] >= 0 && !in_ready) {
+			i_in = np;
+			p[np++] = (struct pollfd){.fd = f->in_fd, .events = POLLIN};
+		}
+		if (o.len > ooff) {
+			i_cli = np;
+			p[np++] = (struct pollfd){.fd = f->out_fd, .events = POLLOUT};
+		} else if (out[0] >= 0) {
+			i_out = np;
+			p[np++] = (struct pollfd){.fd = out[0], .events = POLLIN};
+		}
+		if (err[0] >= 0) {
+			i_err = np;
+			p[np++] = (struct pollfd){.fd = err[0], .events = POLLIN};
+		}
+		if (!exited && pidfd >= 0) {
+			i_pid = np;
+			p[np++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+		}
+		if (out[0] < 0 && o.len == ooff) {
+			/* The response is complete: give the script a moment to
+			 * exit and its stderr to drain, then end the group. */
+			long long since = exited && exit_time > out_eof ? exit_time
+			                                                : out_eof;
+			if ((exited && err[0] < 0) || now - since >= CGI_LINGER_MS)
+				break;
+			finish_at = since + CGI_LINGER_MS;
+		}
+
+		/* The clocks: total, idle output, slow client, linger. */
+		wake = deadline;
+		if (finish_at != 0 && finish_at < wake)
+			wake = finish_at;
+		if (o.len > ooff) {
+			if (now - last_write >= TIMEOUT_IO_MS) {
+				log_error("%s: client stopped reading", s->log_name);
+				result = CGI_CLOSE;
+				goto kill;
+			}
+			if (last_write + TIMEOUT_IO_MS < wake)
+				wake = last_write + TIMEOUT_IO_MS;
+		} else if (!exited && now - last_out >= CGI_IDLE_TIMEOUT_MS) {
+			log_error("%s: no output for %d s", s->log_name,
+			          CGI_IDLE_TIMEOUT_MS / 1000);
+			goto timeout;
+		} else if (!exited && last_out + CGI_IDLE_TIMEOUT_MS < wake) {
+			wake = last_out + CGI_IDLE_TIMEOUT_MS;
+		}
+		if (now >= deadline) {
+			log_error("%s: timed out after %d s", s->log_name,
+			          cfg.cgi_timeout);
+			goto timeout;
+		}
+		if (exited && out[0] >= 0) {
+			if (now - exit_time >= CGI_LINGER_MS) {
+				/* a background child holds the pipes: stop here */
+				log_error("%s: output still open after the script "
+				          "exited", s->log_name);
+				if (!head_done)
+					goto no_head;
+				break;
+			}
+			if (exit_time + CGI_LINGER_MS < wake)
+				wake = exit_time + CGI_LINGER_MS;
+		}
+		if (pidfd < 0 && now + 50 < wake)
+			wake = now + 50; /* no pidfd: look at the child often */
+
+		if (poll(p, (nfds_t)np, (int)(wake - now)) < 0 && errno != EINTR)
+			goto kill;
+
+		if ((pidfd < 0 || (i_pid >= 0 && p[i_pid].revents)) && !exited &&
+		    waitpid(pid, &wstatus, WNOHANG) == pid) {
+			exited = 1;
+			exit_time = now_ms();
+		}
+		if (i_in >= 0 && p[i_in].revents)
+			in_ready = 1;
+		if (i_pipe >= 0 && p[i_pipe].revents) {
+			n = write(in[1], ibuf + ioff, ilen - ioff);
+			if (n > 0) {
+				ioff += (size_t)n;
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				/* the script stopped reading its input */
+				close(in[1]);
+				in[1] = -1;
+				result = CGI_CLOSE;
+			}
+		}
+		if (i_err >= 0 && p[i_err].revents) {
+			n = read(err[0], ebuf + elen, sizeof ebuf - elen);
+			if (n > 0) {
+				elen += (size_t)n;
+				relay_stderr(s, ebuf, &elen, 0);
+			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				relay_stderr(s, ebuf, &elen, 1);
+				close(err[0]);
+				err[0] = -1;
+			}
+		}
+		if (i_cli >= 0 && p[i_cli].revents) {
+			n = send(f->out_fd, o.p + ooff, o.len - ooff,
+			         MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0 && errno == ENOTSOCK)
+				n = write(f->out_fd, o.p + ooff, o.len - ooff);
+			if (n > 0) {
+				ooff += (size_t)n;
+				last_write = now_ms();
+				if (ooff == o.len)
+					ooff = o.len = 0;
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				log_error("%s: client went away", s->log_name);
+				result = CGI_CLOSE;
+				goto kill;
+			}
+		}
+		if (i_out >= 0 && p[i_out].revents) {
+			if (!head_done)
+				n = read(out[0], hbuf + hlen, sizeof hbuf - hlen);
+			else
+				n = read(out[0], rbuf, sizeof rbuf);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (n <= 0) {
+				close(out[0]);
+				out[0] = -1;
+				if (!head_done) {
+					/* wait a little for its exit status */
+					if (!exited)
+						exited = wait_exit(pid, &wstatus,
+						                   CGI_LINGER_MS);
+					goto no_head;
+				}
+				f->end(f->ctx, 1, &o);
+				out_eof = now_ms();
+				continue;
+			}
+			last_out = now_ms();
+			if (head_done) {
+				f->body(f->ctx, rbuf, (size_t)n, &o);
+				continue;
+			}
+			hlen += (size_t)n;
+			r = cgi_parse_head(hbuf, hlen, &h);
+			if (r == -2)
+				continue;
+			if (r == -1) {
+				log_error("%s: bad header block: %s", s->log_name,
+				          h.reason_bad);
+				f->error(f->ctx, S_BAD_GATEWAY);
+				result = CGI_CLOSE;
+				goto kill;
+			}
+			switch (f->head(f->ctx, &h, &o)) {
+			case 0:
+				break;
+			case 1:
+				result = CGI_REDIRECT;
+				goto kill;
+			default:
+				result = CGI_CLOSE;
+				goto kill;
+			}
+			head_done = 1;
+			if (hlen > (size_t)r)
+				f->body(f->ctx, hbuf + r, hlen - (size_t)r, &o);
+		}
+	}
+	goto done;
+
+no_head:
+	if (exited && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127 && hlen == 0)
+		log_error("%s: could not be executed", s->log_name);
+	else if (exited && (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) &&
+	         hlen == 0)
+		log_error("%s: exited with status %d before any output",
+		          s->log_name,
+		          WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+		                             : 128 + WTERMSIG(wstatus));
+	else
+		log_error("%s: %s", s->log_name,
+		          hlen == 0 ? "no output" : "incomplete header block");
+	f->error(f->ctx, hlen == 0 && exited &&
+	                 (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
+	                 ? S_INTERNAL_SERVER_ERROR : S_BAD_GATEWAY);
+	result = CGI_CLOSE;
+	goto kill;
+
+timeout:
+	if (!head_done)
+		f->error(f->ctx, S_GATEWAY_TIMEOUT);
+	result = CGI_CLOSE;
+kill:
+	if (err[0] >= 0)
+		relay_stderr(s, ebuf, &elen, 1);
+done:
+	kill_group(pid, &exited, &wstatus);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (in[1] >= 0)
+		close(in[1]);
+	if (out[0] >= 0)
+		close(out[0]);
+	if (err[0] >= 0)
+		close(err[0]);
+	return result;
+
+spawn_fail:
+	log_error("%s: cannot start: %s", s->log_name, strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+	}
+	f->error(f->ctx, S_INTERNAL_SERVER_ERROR);
+	return CGI_CLOSE;
+}

@@ -1,0 +1,110 @@
+/*
+ * cgi.h - the CGI/1.1 engine (RFC 3875): which paths are scripts, the
+ * environment, the spawn, the script's response header block and the
+ * relay between a front end and the script.
+ *
+ * The engine knows nothing of HTTP framing: a front end (HTTP here; SCGI
+ * or FastCGI beside it) builds the environment, hands over the body
+ * through a read callback, and turns the parsed header block and the body
+ * bytes into its own protocol through the callbacks of struct cgi_front.
+ */
+#ifndef CGI_H
+#define CGI_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "cgid.h"
+#include "http.h"
+
+/* An environment built from scratch into one bounded buffer (§4.1). */
+struct env {
+	char *vars[MAX_ENV + 1];
+	int n;
+	size_t used;
+	int overflow;
+	char buf[MAX_ENV_BYTES];
+};
+
+void env_init(struct env *e);
+/* Add NAME=VALUE; value of vlen bytes.  Sets overflow when full. */
+void env_add(struct env *e, const char *name, const char *value, size_t vlen);
+void env_adds(struct env *e, const char *name, const char *value);
+/* The standard's and the administrator's fixed variables. */
+void env_add_config(struct env *e);
+
+struct conn;
+struct target;
+/* The meta-variables of an HTTP request for the script at t (§4.1). */
+void cgi_env_http(struct env *e, const struct request *req,
+                  const struct conn *c, const struct target *t);
+
+/* Is the URL path prefix naming a file a CGI program by configuration? */
+int cgi_selected(const char *urlpath, size_t len);
+
+/* The script's response header block (RFC 3875 §6.2, §6.3). */
+struct cgi_head {
+	int status;                /* from Status:, 0 if absent */
+	const char *reason;        /* its reason phrase, may be empty */
+	size_t reason_len;
+	const char *location;      /* Location value or NULL */
+	size_t location_len;
+	const char *content_type;
+	size_t content_type_len;
+	long long content_length;  /* -1: none */
+	struct header fields[MAX_CGI_HEADERS]; /* everything else, in order */
+	size_t nfields;
+	const char *reason_bad;    /* why the block was rejected */
+};
+
+/* Parse a header block from buf: length of the block including its empty
+ * line, -2 incomplete, -1 invalid (h->reason_bad says why).  Pure. */
+int cgi_parse_head(const char *buf, size_t len, struct cgi_head *h);
+
+/* Output of the relay towards the front end. */
+struct obuf {
+	char *p;
+	size_t len, size;
+};
+
+/* What a front end does with a script's response. */
+struct cgi_front {
+	void *ctx;
+	int in_fd;                 /* where the body comes from, -1 for none */
+	int out_fd;                /* where the response goes */
+	/* Read up to n body bytes; 0 when the body is complete, -1 on error,
+	 * -2 when nothing is available yet. */
+	ssize_t (*body_read)(void *ctx, char *buf, size_t n);
+	/* The header block is parsed: decide and serialize the head into o.
+	 * Returns 0 to go on, 1 for a local redirect (the front keeps the
+	 * Location), or a 5xx status to answer instead. */
+	int (*head)(void *ctx, const struct cgi_head *h, struct obuf *o);
+	/* Frame body bytes into o (o has room for n + 32). */
+	void (*body)(void *ctx, const char *p, size_t n, struct obuf *o);
+	/* The body ended (complete != 0) or was cut short. */
+	void (*end)(void *ctx, int complete, struct obuf *o);
+	/* Answer an error status when nothing was sent yet. */
+	void (*error)(void *ctx, int status);
+};
+
+/* The script to run. */
+struct cgi_script {
+	int dir_fd;                /* its directory (the working directory) */
+	const char *name;          /* file name in that directory (argv[0]) */
+	const char *log_name;      /* how the log names it (SCRIPT_NAME) */
+	const char *query;         /* for ISINDEX arguments (§4.4), may be NULL */
+	size_t query_len;
+	int stdin_fd;              /* a prepared body file, or -1 to relay */
+};
+
+/* Result of cgi_run. */
+enum cgi_result {
+	CGI_DONE,                  /* response complete; connection reusable */
+	CGI_CLOSE,                 /* response sent or cut; close connection */
+	CGI_REDIRECT,              /* local redirect requested */
+};
+
+enum cgi_result cgi_run(const struct cgi_script *s, char *const envp[],
+                        struct cgi_front *f);
+
+#endif

@@ -1,0 +1,943 @@
+/*
+ * cgid - a small web server for documents and CGI programs, started by a
+ * super-server for each connection, or listening itself.
+ *
+ * cgid.c: the entry point.  It reads the options, finds how the connection
+ * arrived (activation), and runs the connection loop: read a request head,
+ * decide, answer, and go on while the connection persists.
+ *
+ * Activation, in order (no flag needed):
+ *   1. LISTEN_PID is ours and LISTEN_FDS names fds from 3 (systemd): a
+ *      connected fd 3 is served (Accept=yes); listening ones are accepted
+ *      from (Accept=no).
+ *   2. fd 0 is a socket, or PROTO is set (UCSPI): a connected fd 0 is
+ *      served, reading fd 0 and writing fd 1 (inetd nowait, systemd
+ *      StandardInput=socket, tcpserver); a listening fd 0 is accepted
+ *      from (inetd wait).
+ *   3. -l [ADDR:]PORT: bind and listen, then accept.
+ * In the accepting modes every connection gets a child of its own.
+ *
+ * Exit status: 0 on a normal end, 1 on a failure while setting up (the
+ * root, a socket), 2 on a usage error.  Only this file exits.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgi.h"
+#include "conn.h"
+#include "file.h"
+#include "http.h"
+
+struct config cfg;
+
+static const char usage[] =
+"usage: cgid [OPTIONS] ROOT\n"
+"Serve documents and CGI programs from ROOT, over the connection a\n"
+"super-server passes (fd 0 or fd 3), or on addresses given with -l.\n"
+"\n"
+"  -l, --listen [ADDR:]PORT  bind and listen (repeatable); ADDR is IPv4 or [IPv6]\n"
+"      --cgi-dir PREFIX      URL prefix of CGI programs (repeatable; default\n"
+"                            /cgi-bin/; \"none\" for no prefix)\n"
+"      --cgi-ext .EXT        file name ending of CGI programs (repeatable;\n"
+"                            default .cgi; \"none\" for no ending)\n"
+"      --log DEST            FILE, \"stderr\" or \"syslog\" (default: stderr\n"
+"                            unless it is the client socket, else syslog)\n"
+"      --max-body BYTES      largest request body (default 1073741824)\n"
+"      --cgi-timeout SECONDS longest run of a CGI program (default 300)\n"
+"      --env NAME=VALUE      add a variable to every CGI environment\n"
+"      --pass-env NAME       pass cgid's variable NAME to CGI programs\n"
+"  -h, --help                show this help\n"
+"  -V, --version             show the version\n";
+
+static void
+die_usage(const char *what, const char *arg)
+{
+	fprintf(stderr, "cgid: %s%s%s\nTry 'cgid --help'.\n", what,
+	        arg ? ": " : "", arg ? arg : "");
+	exit(2);
+}
+
+static void
+die(const char *what, const char *arg)
+{
+	fprintf(stderr, "cgid: %s%s%s\n", what, arg ? ": " : "",
+	        arg ? arg : "");
+	log_error("%s%s%s", what, arg ? ": " : "", arg ? arg : "");
+	exit(1);
+}
+
+/* ---- The HTTP front end of the CGI engine ---- */
+
+struct http_cgi {
+	struct conn *c;
+	struct request *req;
+	long long body_left;       /* request body bytes not yet read */
+	int no_body;               /* response carries no body */
+	int chunked;               /* response framed with chunks */
+	long long declared, sent;  /* script's Content-Length, bytes sent */
+	int close;                 /* the connection ends after this */
+	char *redirect;            /* local redirect target (MAX_PATH) */
+};
+
+static ssize_t
+hc_body_read(void *ctx, char *buf, size_t n)
+{
+	struct http_cgi *hc = ctx;
+	struct conn *c = hc->c;
+	ssize_t r;
+
+	if (hc->body_left == 0)
+		return 0;
+	if ((long long)n > hc->body_left)
+		n = (size_t)hc->body_left;
+	if (c->end > c->start) {
+		if (n > c->end - c->start)
+			n = c->end - c->start;
+		memcpy(buf, c->buf + c->start, n);
+		c->start += n;
+		hc->body_left -= (long long)n;
+		return (ssize_t)n;
+	}
+	r = read(c->rfd, buf, n);
+	if (r > 0) {
+		hc->body_left -= r;
+		return r;
+	}
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return -2;
+	return -1;
+}
+
+static int
+hop_by_hop(const struct header *h)
+{
+	static const char *const names[] = {
+		"Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer",
+		"Upgrade", "Proxy-Connection", "Date",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == h->name_len &&
+		    strncasecmp(h->name, names[i], h->name_len) == 0)
+			return 1;
+	return 0;
+}
+
+/* RFC 3875 §6.2: decide the response from the script's header block. */
+static int
+hc_head(void *ctx, const struct cgi_head *h, struct obuf *o)
+{
+	struct http_cgi *hc = ctx;
+	struct request *req = hc->req;
+	struct response r;
+	size_t i;
+	int n, status;
+
+	/* §6.2.2: a local redirect is a Location with an absolute path and
+	 * nothing else; the server answers it as a new GET. */
+	if (h->location != NULL && h->location[0] == '/' &&
+	    (h->location_len < 2 || h->location[1] != '/') && h->status == 0 &&
+	    h->content_type == NULL && h->nfields == 0 &&
+	    h->content_length < 0) {
+		if (h->location_len >= MAX_PATH) {
+			log_error("local redirect too long");
+			return S_BAD_GATEWAY;
+		}
+		memcpy(hc->redirect, h->location, h->location_len);
+		hc->redirect[h->location_len] = '\0';
+		return 1;
+	}
+	/* §6.2.3, §6.2.4: a client redirect is 302 unless Status says. */
+	status = h->status ? h->status : h->location ? S_FOUND : S_OK;
+	http_response_init(&r, status);
+	if (h->status && h->reason_len > 0) {
+		r.reason = h->reason;
+		r.reason_len = h->reason_len;
+	}
+	if (h->content_type)
+		http_add_header(&r, "Content-Type", h->content_type,
+		                h->content_type_len, 0);
+	if (h->location)
+		http_add_header(&r, "Location", h->location, h->location_len, 0);
+	for (i = 0; i < h->nfields; i++) {
+		const struct header *f = &h->fields[i];
+		if (hop_by_hop(f))
+			continue;
+		if (f->name_len == 6 && strncasecmp(f->name, "Server", 6) == 0)
+			r.has_server = 1;
+		if (r.nheaders == MAX_RESP_HEADERS)
+			return S_BAD_GATEWAY;
+		r.headers[r.nheaders++] = *f;
+	}
+	/* RFC 9110 §6.4.1: no body for HEAD, 1xx, 204 and 304. */
+	hc->no_body = req->method == M_HEAD || status < 200 || status == 204 ||
+	              status == 304;
+	hc->declared = h->content_length;
+	if (hc->no_body) {
+		if (req->method == M_HEAD)
+			r.content_length = h->content_length;
+	} else if (h->content_length >= 0) {
+		r.content_length = h->content_length;
+	} else if (req->minor == 1 && req->keep_alive) {
+		r.chunked = hc->chunked = 1;
+	} else {
+		hc->close = 1; /* the end of the body is the end of the connection */
+	}
+	/* A body the script has not read yet cannot be skipped reliably. */
+	if (hc->body_left > 0)
+		hc->close = 1;
+	r.close = hc->close || !req->keep_alive;
+	hc->close = r.close;
+	n = http_serialize(&r, req->minor, time(NULL), o->p + o->len,
+	                   o->size - o->len);
+	if (n < 0) {
+		log_error("script's response head too large");
+		return S_BAD_GATEWAY;
+	}
+	o->len += (size_t)n;
+	hc->c->status = status;
+	return 0;
+}
+
+static void
+hc_body(void *ctx, const char *p, size_t n, struct obuf *o)
+{
+	struct http_cgi *hc = ctx;
+
+	if (hc->no_body)
+		return;
+	if (hc->declared >= 0 && hc->sent + (long long)n > hc->declared) {
+		if (hc->sent == hc->declared + 0 && n > 0 && !hc->close)
+			log_error("script wrote more than its Content-Length");
+		n = (size_t)(hc->declared - hc->sent);
+		hc->close = 1;
+	}
+	if (n == 0)
+		return;
+	if (hc->chunked)
+		o->len += (size_t)sprintf(o->p + o->len, "%zx\r\n", n);
+	memcpy(o->p + o->len, p, n);
+	o->len += n;
+	if (hc->chunked) {
+		memcpy(o->p + o->len, "\r\n", 2);
+		o->len += 2;
+	}
+	hc->sent += (long long)n;
+	hc->c->bytes_out += (long long)n;
+}
+
+static void
+hc_end(void *ctx, int complete, struct obuf *o)
+{
+	struct http_cgi *hc = ctx;
+
+	if (hc->no_body)
+		return;
+	if (hc->declared >= 0 && hc->sent < hc->declared) {
+		log_error("script output ended before its Content-Length");
+		hc->close = 1;
+		return;
+	}
+	if (hc->chunked && complete) {
+		memcpy(o->p + o->len, "0\r\n\r\n", 5);
+		o->len += 5;
+	}
+}
+
+static void
+hc_error(void *ctx, int status)
+{
+	struct http_cgi *hc = ctx;
+	struct response r;
+
+	http_response_init(&r, status);
+	conn_respond_error(hc->c, hc->req, &r);
+	hc->close = 1;
+}
+
+/* ---- Requests ---- */
+
+static int
+respond_status(struct conn *c, const struct request *req, int status)
+{
+	struct response r;
+
+	http_response_init(&r, status);
+	if (status == S_METHOD_NOT_ALLOWED)
+		http_add_header(&r, "Allow", "GET, HEAD, OPTIONS", 18, 0);
+	return conn_respond_error(c, req, &r);
+}
+
+/* Spool a chunked request body into an unlinked file (RFC 3875 §4.2
+ * wants CONTENT_LENGTH).  Returns the fd, or -1 with *status set. */
+static int
+spool_chunked(struct conn *c, struct request *req, int *status)
+{
+	struct chunked ch = {0};
+	const char *dir = "/tmp";
+	long long total = 0;
+	ssize_t r;
+	size_t len;
+	int fd;
+
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		char tmpl[] = "/tmp/cgid-body-XXXXXX";
+		fd = mkostemp(tmpl, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(tmpl);
+	}
+	if (fd < 0) {
+		log_error("cannot create a file for the request body: %s",
+		          strerror(errno));
+		*status = S_INTERNAL_SERVER_ERROR;
+		return -1;
+	}
+	for (;;) {
+		if (c->end == c->start) {
+			c->start = c->end = 0;
+			if (conn_fill(c, TIMEOUT_IO_MS) <= 0) {
+				log_error("request body: client closed or timed out");
+				*status = S_REQUEST_TIMEOUT;
+				goto fail;
+			}
+		}
+		len = c->end - c->start;
+		r = http_chunked_decode(&ch, c->buf + c->start, &len);
+		if (r == -1) {
+			log_error("bad chunked body: %s", ch.reason);
+			*status = S_BAD_REQUEST;
+			goto fail;
+		}
+		total += (long long)len;
+		if (total > cfg.max_body) {
+			log_error("request body larger than %lld bytes", cfg.max_body);
+			*status = S_CONTENT_TOO_LARGE;
+			goto fail;
+		}
+		if (len > 0 && write(fd, c->buf + c->start, len) != (ssize_t)len) {
+			log_error("cannot spool the request body: %s", strerror(errno));
+			*status = S_INTERNAL_SERVER_ERROR;
+			goto fail;
+		}
+		if (r >= 0) {
+			c->start += (size_t)r;
+			break;
+		}
+		c->start = c->end;
+	}
+	lseek(fd, 0, SEEK_SET);
+	req->content_length = total;
+	req->chunked = 0;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static int
+run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
+{
+	static struct env env;
+	struct http_cgi hc = {c, req, 0, 0, 0, -1, 0, 0, redirect};
+	struct cgi_front f = {&hc, c->rfd, c->wfd, hc_body_read, hc_head,
+	                      hc_body, hc_end, hc_error};
+	struct cgi_script s = {t->dir_fd, t->name, req->path, req->query,
+	                       req->query_len, -1};
+	char log_name[MAX_PATH];
+	int status;
+
+	snprintf(log_name, sizeof log_name, "%.*s", (int)t->script_len, req->path);
+	s.log_name = log_name;
+	/* Only programs that are executable and writable by their owner
+	 * alone run (a group- or world-writable one could be anybody's). */
+	if (!(t->st.st_mode & S_IXUSR) || (t->st.st_mode & (S_IWGRP | S_IWOTH))) {
+		log_error("%s: %s", log_name, !(t->st.st_mode & S_IXUSR)
+		          ? "not executable" : "group or world writable");
+		return respond_status(c, req, S_FORBIDDEN);
+	}
+	if (req->content_length > cfg.max_body) {
+		log_error("request body of %lld bytes over the limit",
+		          req->content_length);
+		return respond_status(c, req, S_CONTENT_TOO_LARGE);
+	}
+	/* RFC 9110 §10.1.1: invite the body only when the script runs. */
+	if (req->expect_continue && (req->chunked || req->content_length > 0) &&
+	    c->end == c->start &&
+	    conn_write(c, "HTTP/1.1 100 Continue\r\n\r\n", 25) < 0)
+		return -1;
+	if (req->chunked) {
+		s.stdin_fd = spool_chunked(c, req, &status);
+		if (s.stdin_fd < 0)
+			return respond_status(c, req, status);
+	}
+	hc.body_left = req->content_length > 0 && s.stdin_fd < 0
+	               ? req->content_length : 0;
+	cgi_env_http(&env, req, c, t);
+	if (env.overflow) {
+		log_error("%s: environment too large", log_name);
+		if (s.stdin_fd >= 0)
+			close(s.stdin_fd);
+		return respond_status(c, req, S_HEADERS_TOO_LARGE);
+	}
+	switch (cgi_run(&s, env.vars, &f)) {
+	case CGI_REDIRECT:
+		status = hc.body_left > 0 ? 1 : 0; /* body left: do not reuse */
+		if (s.stdin_fd >= 0)
+			close(s.stdin_fd);
+		return status ? -3 : -2;
+	case CGI_CLOSE:
+		hc.close = 1;
+		break;
+	case CGI_DONE:
+		break;
+	}
+	if (s.stdin_fd >= 0)
+		close(s.stdin_fd);
+	if (hc.close || hc.body_left > 0)
+		return -1;
+	return c->status;
+}
+
+/* Serve the path of req: a document, a directory or a CGI program.
+ * Returns the status, -1 when the connection must close, -2/-3 for a
+ * local redirect (with -3, close afterwards). */
+static int
+dispatch(struct conn *c, struct request *req, char *redirect)
+{
+	struct target t;
+	struct response r;
+	char loc[2 * MAX_PATH];
+	int status, rc;
+
+	if (req->path[0] == '*') {
+		/* OPTIONS * (RFC 9110 §9.3.7) */
+		http_response_init(&r, S_NO_CONTENT);
+		http_add_header(&r, "Allow", "GET, HEAD, POST, OPTIONS", 24, 0);
+		return conn_respond(c, req, &r, NULL, 0);
+	}
+	status = file_resolve(req->path, &t);
+	if (status == 0 && S_ISDIR(t.st.st_mode)) {
+		if (req->path[req->path_len - 1] != '/') {
+			/* a directory's URL ends in '/'; keep the query */
+			file_release(&t);
+			http_response_init(&r, S_MOVED_PERMANENTLY);
+			snprintf(loc, sizeof loc, "%s/%s%.*s", req->path,
+			         req->query ? "?" : "", (int)req->query_len,
+			         req->query ? req->query : "");
+			http_add_header(&r, "Location", loc, strlen(loc), 1);
+			return conn_respond_error(c, req, &r);
+		}
+		file_release(&t);
+		if (req->path_len + 10 >= sizeof req->path)
+			return respond_status(c, req, S_NOT_FOUND);
+		memcpy(req->path + req->path_len, "index.html", 11);
+		status = file_resolve(req->path, &t);
+		req->path[req->path_len] = '\0';
+		if (status == 0 && !S_ISREG(t.st.st_mode))
+			status = S_NOT_FOUND;
+	}
+	if (status != 0) {
+		file_release(&t);
+		log_error("%s %s: %s", req->method_s, req->path,
+		          status == S_NOT_FOUND ? "not found" : "forbidden");
+		return respond_status(c, req, status);
+	}
+	if (cgi_selected(req->path, t.script_len)) {
+		rc = run_cgi(c, req, &t, redirect);
+		file_release(&t);
+		return rc;
+	}
+	if (t.path_info[0] != '\0') {
+		file_release(&t);
+		return respond_status(c, req, S_NOT_FOUND);
+	}
+	/* A document: the request body, if any, is not read, so the
+	 * connection cannot be reused. */
+	if (req->content_length > 0 || req->chunked)
+		req->keep_alive = 0;
+	switch (req->method) {
+	case M_GET:
+	case M_HEAD:
+		rc = file_serve(c, req, &t, &r);
+		break;
+	case M_OPTIONS:
+		http_response_init(&r, S_NO_CONTENT);
+		http_add_header(&r, "Allow", "GET, HEAD, OPTIONS", 18, 0);
+		rc = conn_respond(c, req, &r, NULL, 0);
+		break;
+	case M_OTHER:
+		rc = respond_status(c, req, S_NOT_IMPLEMENTED);
+		break;
+	default:
+		rc = respond_status(c, req, S_METHOD_NOT_ALLOWED);
+		break;
+	}
+	file_release(&t);
+	return rc;
+}
+
+static void
+access_log(const struct conn *c, const struct request *req, int ok,
+           long long start_us)
+{
+	char line[4096], when[64];
+	const struct header *ref = ok ? http_header(req, "Referer", NULL) : NULL;
+	const struct header *ua = ok ? http_header(req, "User-Agent", NULL) : NULL;
+	struct timespec ts;
+	struct tm tm;
+	time_t t = time(NULL);
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(line, sizeof line,
+	         "%s - - [%s] \"%.*s %.*s HTTP/1.%d\" %d %lld \"%.*s\" \"%.*s\" %lld",
+	         c->remote_addr, when, ok ? (int)req->method_len : 1,
+	         ok ? req->method_s : "-", ok ? (int)req->target_len : 1,
+	         ok ? req->target : "-", ok ? req->minor : 0, c->status,
+	         c->bytes_out, ref ? (int)ref->value_len : 1,
+	         ref ? ref->value : "-", ua ? (int)ua->value_len : 1,
+	         ua ? ua->value : "-",
+	         (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - start_us);
+	/* control bytes never reach the log line */
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	log_access(line);
+}
+
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* One request on c.  Returns 1 when the connection persists. */
+static int
+handle_request(struct conn *c)
+{
+	static struct request req;
+	static char redirect[MAX_PATH];
+	long long start = now_us(), head_deadline = 0;
+	int n, status, rc, redirects = 0;
+	ssize_t got;
+
+	c->status = 0;
+	c->bytes_out = 0;
+	conn_compact(c);
+	for (;;) {
+		n = http_parse_request(c->buf, c->end, &req, &status);
+		if (n != -2)
+			break;
+		if (c->end == 0 && c->nrequests > 0) {
+			/* keep-alive: wait for the next request, then close */
+			got = conn_fill(c, TIMEOUT_IDLE_MS);
+		} else {
+			if (head_deadline == 0)
+				head_deadline = now_us() + TIMEOUT_HEAD_MS * 1000LL;
+			long long left = (head_deadline - now_us()) / 1000;
+			got = left > 0 ? conn_fill(c, (int)left) : -1;
+			if (got < 0 && errno != ETIMEDOUT && left > 0)
+				return 0;
+			if (got < 0) {
+				if (c->end > 0) {
+					log_error("request head timed out");
+					respond_status(c, NULL, S_REQUEST_TIMEOUT);
+					access_log(c, &req, 0, start);
+				}
+				return 0;
+			}
+		}
+		if (got <= 0) {
+			if (c->end > 0)
+				log_error("client closed in the request head");
+			return 0;
+		}
+		if (head_deadline == 0)
+			head_deadline = now_us() + TIMEOUT_HEAD_MS * 1000LL;
+	}
+	c->nrequests++;
+	if (n < 0) {
+		log_error("%d %s: %s", status, http_reason(status), req.reason);
+		respond_status(c, req.method_s ? &req : NULL, status);
+		access_log(c, &req, req.target != NULL, start);
+		return 0;
+	}
+	c->start = (size_t)n;
+	if (c->nrequests >= MAX_REQUESTS_PER_CONN)
+		req.keep_alive = 0;
+	for (;;) {
+		rc = dispatch(c, &req, redirect);
+		if (rc > -2)
+			break;
+		/* RFC 3875 §6.2.2: a local redirect is served as a new GET. */
+		if (rc == -3)
+			req.keep_alive = 0;
+		if (++redirects > MAX_LOCAL_REDIRECTS) {
+			log_error("too many local redirects");
+			rc = respond_status(c, &req, S_INTERNAL_SERVER_ERROR);
+			break;
+		}
+		{
+			char *q = strchr(redirect, '?');
+			size_t pl = q ? (size_t)(q - redirect) : strlen(redirect);
+			int pn = http_normalize_path(redirect, pl, req.path,
+			                             sizeof req.path);
+			if (pn < 0) {
+				log_error("invalid local redirect");
+				rc = respond_status(c, &req, S_BAD_GATEWAY);
+				break;
+			}
+			req.path_len = (size_t)pn;
+			req.query = q ? q + 1 : NULL;
+			req.query_len = q ? strlen(q + 1) : 0;
+			req.target = redirect;
+			req.target_len = strlen(redirect);
+			req.method = M_GET;
+			req.method_s = "GET";
+			req.method_len = 3;
+			req.content_length = -1;
+			req.chunked = 0;
+		}
+	}
+	access_log(c, &req, 1, start);
+	return rc >= 0 && req.keep_alive && !(c->status >= 400);
+}
+
+/* Serve one connection to its end. */
+static void
+serve(int rfd, int wfd)
+{
+	static struct conn c;
+	int one = 1;
+
+	conn_init(&c, rfd, wfd);
+	if (c.is_socket)
+		setsockopt(wfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	while (handle_request(&c))
+		;
+	/* A lingering close: stop sending, then read what the client still
+	 * sends for a moment, so that our last response is not reset. */
+	if (c.is_socket && shutdown(wfd, SHUT_WR) == 0) {
+		char sink[4096];
+		long long until = now_us() + 1000000;
+		while (now_us() < until &&
+		       wait_fd(rfd, POLLIN, (int)((until - now_us()) / 1000)) > 0 &&
+		       read(rfd, sink, sizeof sink) > 0)
+			;
+	}
+}
+
+/* ---- Accepting ---- */
+
+static void
+reap(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	errno = saved;
+}
+
+static void
+accept_loop(const int *fds, int n)
+{
+	struct pollfd p[MAX_LISTEN];
+	struct sigaction sa = {0};
+	int i, fd;
+	pid_t pid;
+
+	sa.sa_handler = reap;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	for (i = 0; i < n; i++) {
+		p[i].fd = fds[i];
+		p[i].events = POLLIN;
+		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+	}
+	for (;;) {
+		if (poll(p, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll", strerror(errno));
+		}
+		for (i = 0; i < n; i++) {
+			if (!(p[i].revents & POLLIN))
+				continue;
+			fd = accept4(p[i].fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd < 0) {
+				if (errno != EAGAIN && errno != EINTR &&
+				    errno != ECONNABORTED)
+					log_error("accept: %s", strerror(errno));
+				if (errno == EMFILE || errno == ENFILE)
+					usleep(100000);
+				continue;
+			}
+			pid = fork();
+			if (pid == 0) {
+				signal(SIGCHLD, SIG_DFL);
+				for (int j = 0; j < n; j++)
+					close(fds[j]);
+				serve(fd, fd);
+				_exit(0);
+			}
+			if (pid < 0)
+				log_error("fork: %s", strerror(errno));
+			close(fd);
+		}
+	}
+}
+
+static int
+listen_on(const char *spec)
+{
+	char host[128] = "0.0.0.0";
+	const char *port = spec, *colon = strrchr(spec, ':');
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1;
+	char *end;
+	long pn;
+
+	memset(&ss, 0, sizeof ss);
+	if (colon != NULL) {
+		size_t hl = (size_t)(colon - spec);
+		if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
+			spec++;
+			hl -= 2;
+		}
+		if (hl >= sizeof host)
+			die_usage("invalid address", spec);
+		memcpy(host, spec, hl);
+		host[hl] = '\0';
+		port = colon + 1;
+	}
+	pn = strtol(port, &end, 10);
+	if (*port == '\0' || *end != '\0' || pn < 0 || pn > 65535)
+		die_usage("invalid port in --listen", spec);
+	if (strchr(host, ':')) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)pn);
+		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
+			die_usage("invalid address in --listen", spec);
+		len = sizeof *in6;
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)pn);
+		if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
+			die_usage("invalid address in --listen", spec);
+		len = sizeof *in;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0)
+		die(strerror(errno), spec);
+	return fd;
+}
+
+static int
+is_listening(int fd)
+{
+	int v = 0;
+	socklen_t l = sizeof v;
+
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) == 0 && v;
+}
+
+static int
+is_socket(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* ---- Options ---- */
+
+static long long
+number(const char *s, const char *opt, long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno || v < 0 || v > max)
+		die_usage("invalid value for", opt);
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"listen", required_argument, NULL, 'l'},
+		{"cgi-dir", required_argument, NULL, 'D'},
+		{"cgi-ext", required_argument, NULL, 'E'},
+		{"log", required_argument, NULL, 'L'},
+		{"max-body", required_argument, NULL, 'B'},
+		{"cgi-timeout", required_argument, NULL, 'T'},
+		{"env", required_argument, NULL, 'e'},
+		{"pass-env", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *listen_specs[MAX_LISTEN], *log_dest = NULL, *v;
+	int n_listen = 0, dirs_set = 0, exts_set = 0, ch, fd, i;
+	int fds[MAX_LISTEN], nfds = 0, client = -1;
+
+	/* fds 0-2 must be open, so that no file of ours becomes one */
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return 1;
+
+	cfg.max_body = DEFAULT_MAX_BODY;
+	cfg.cgi_timeout = DEFAULT_CGI_TIMEOUT;
+	cfg.cgi_dirs[cfg.n_cgi_dirs++] = "/cgi-bin/";
+	cfg.cgi_exts[cfg.n_cgi_exts++] = ".cgi";
+	while ((ch = getopt_long(argc, argv, "l:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			if (n_listen == MAX_LISTEN)
+				die_usage("too many --listen options", NULL);
+			listen_specs[n_listen++] = optarg;
+			break;
+		case 'D':
+			if (!dirs_set++)
+				cfg.n_cgi_dirs = 0;
+			if (strcmp(optarg, "none") == 0)
+				break;
+			if (optarg[0] != '/' || cfg.n_cgi_dirs == MAX_CGI_RULES)
+				die_usage("invalid --cgi-dir", optarg);
+			cfg.cgi_dirs[cfg.n_cgi_dirs++] = optarg;
+			break;
+		case 'E':
+			if (!exts_set++)
+				cfg.n_cgi_exts = 0;
+			if (strcmp(optarg, "none") == 0)
+				break;
+			if (optarg[0] == '\0' || strchr(optarg, '/') ||
+			    cfg.n_cgi_exts == MAX_CGI_RULES)
+				die_usage("invalid --cgi-ext", optarg);
+			cfg.cgi_exts[cfg.n_cgi_exts++] = optarg;
+			break;
+		case 'L':
+			log_dest = optarg;
+			break;
+		case 'B':
+			cfg.max_body = number(optarg, "--max-body", LLONG_MAX);
+			break;
+		case 'T':
+			cfg.cgi_timeout = (int)number(optarg, "--cgi-timeout", 86400);
+			if (cfg.cgi_timeout == 0)
+				die_usage("invalid value for", "--cgi-timeout");
+			break;
+		case 'e':
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=' ||
+			    cfg.n_extra_env == MAX_EXTRA_ENV)
+				die_usage("invalid --env", optarg);
+			cfg.extra_env[cfg.n_extra_env++] = optarg;
+			break;
+		case 'p':
+			if (cfg.n_extra_env == MAX_EXTRA_ENV)
+				die_usage("too many --pass-env options", NULL);
+			if ((v = getenv(optarg)) != NULL) {
+				char *s = malloc(strlen(optarg) + strlen(v) + 2);
+				if (s == NULL)
+					die("out of memory", NULL);
+				sprintf(s, "%s=%s", optarg, v);
+				cfg.extra_env[cfg.n_extra_env++] = s;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			puts("cgid " CGID_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'cgid --help'.\n");
+			return 2;
+		}
+	}
+	if (optind != argc - 1)
+		die_usage(optind < argc ? "too many arguments" : "missing ROOT",
+		          "");
+	cfg.root = argv[optind];
+
+	/* Activation: find the connection or the listening sockets. */
+	v = getenv("LISTEN_PID");
+	if (v != NULL && strtol(v, NULL, 10) == (long)getpid() &&
+	    (v = getenv("LISTEN_FDS")) != NULL) {
+		int n = atoi(v);
+		if (n < 1 || n > MAX_LISTEN)
+			die("unusable LISTEN_FDS", v);
+		for (i = 0; i < n; i++) {
+			fcntl(3 + i, F_SETFD, FD_CLOEXEC);
+			if (is_listening(3 + i))
+				fds[nfds++] = 3 + i;
+			else if (client < 0 && is_socket(3 + i))
+				client = 3 + i;
+		}
+	} else if (n_listen == 0 && (is_socket(0) || getenv("PROTO") != NULL)) {
+		if (is_listening(0))
+			fds[nfds++] = 0;
+		else
+			client = 0;
+	}
+	for (i = 0; i < n_listen; i++)
+		fds[nfds++] = listen_on(listen_specs[i]);
+	/* The activation variables are ours alone. */
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+
+	if (log_open(log_dest, client) < 0) {
+		fprintf(stderr, "cgid: cannot open log %s: %s\n", log_dest,
+		        strerror(errno));
+		return 1;
+	}
+	cfg.root_fd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cfg.root_fd < 0 || realpath(cfg.root, cfg.root_real) == NULL)
+		die("cannot use ROOT", cfg.root);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (client >= 0) {
+		serve(client, client == 0 ? 1 : client);
+		return 0;
+	}
+	if (nfds == 0)
+		die("no connection on fd 0 or 3 and no --listen given", NULL);
+	accept_loop(fds, nfds);
+	return 0;
+}

@@ -1,0 +1,80 @@
+/*
+ * cgid.h - every limit and default of cgid in one place, the run-time
+ * configuration shared by the modules, and the logging interface.
+ *
+ * A limit that a client or a script can hit is a named constant here;
+ * the README and cgid.8 list them with the status each one produces.
+ */
+#ifndef CGID_H
+#define CGID_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define CGID_VERSION "0.1.0"
+#define SERVER_SOFTWARE "cgid/" CGID_VERSION
+
+/* Request head (RFC 9112 §2.3, §3, §5). */
+#define MAX_REQUEST_LINE 8192     /* longer request line: 414 */
+#define MAX_HEAD 16384            /* whole head incl. request line: 431 */
+#define MAX_HEADERS 100           /* header fields per request: 431 */
+#define MAX_PATH 4096             /* decoded path (fits in MAX_REQUEST_LINE) */
+
+/* Request body. */
+#define DEFAULT_MAX_BODY (1LL << 30) /* --max-body default: 1 GiB, 413 past it */
+#define MAX_CHUNK_LINE 1024       /* chunk-size line incl. extensions: 400 */
+
+/* Persistent connections (RFC 9112 §9). */
+#define MAX_REQUESTS_PER_CONN 1000
+
+/* Timeouts, in milliseconds. */
+#define TIMEOUT_HEAD_MS 10000     /* first byte to end of head (slowloris): 408 */
+#define TIMEOUT_IDLE_MS 5000      /* keep-alive wait for the next request: close */
+#define TIMEOUT_IO_MS 30000       /* no progress reading a body or writing: close */
+#define DEFAULT_CGI_TIMEOUT 300   /* --cgi-timeout default, seconds: 504 */
+#define CGI_IDLE_TIMEOUT_MS 60000 /* no output from a script for this long: 504 */
+#define CGI_LINGER_MS 2000        /* output pipe held open after the script exits */
+#define CGI_KILL_GRACE_MS 1000    /* SIGTERM to SIGKILL */
+
+/* CGI. */
+#define MAX_CGI_HEAD 16384        /* script's header block: 502 past it */
+#define MAX_CGI_HEADERS 64        /* header fields from a script: 502 */
+#define MAX_ENV 256               /* environment entries for a script */
+#define MAX_ENV_BYTES 65536       /* environment bytes for a script */
+#define MAX_LOCAL_REDIRECTS 8     /* RFC 3875 §6.2.2 chains: 500 past it */
+#define MAX_EXTRA_ENV 64          /* --env and --pass-env options */
+#define MAX_CGI_RULES 16          /* --cgi-dir and --cgi-ext options */
+#define MAX_LISTEN 16             /* -l options and passed listening sockets */
+
+/* Output buffering. */
+#define IO_BUF 65536              /* relay buffer between script and client */
+
+#define SAFE_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* The configuration, set once by cgid.c before any connection. */
+struct config {
+	const char *root;          /* document root as given */
+	int root_fd;               /* O_PATH descriptor of the root */
+	char root_real[MAX_PATH];  /* its canonical absolute path */
+	const char *cgi_dirs[MAX_CGI_RULES];
+	int n_cgi_dirs;
+	const char *cgi_exts[MAX_CGI_RULES];
+	int n_cgi_exts;
+	const char *extra_env[MAX_EXTRA_ENV]; /* "NAME=VALUE" */
+	int n_extra_env;
+	long long max_body;
+	int cgi_timeout;           /* seconds */
+};
+
+extern struct config cfg;
+
+/* log.c: one line per event; never written to a client socket. */
+enum log_dest { LOG_TO_STDERR, LOG_TO_FILE, LOG_TO_SYSLOG };
+int log_open(const char *dest, int client_fd);
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_script(const char *script, const char *line, size_t len);
+void log_access(const char *line);
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * conn.c - reading and writing one client connection with timeouts.
+ *
+ * The client descriptors are non-blocking; every wait goes through poll
+ * with the timeout of the phase, so a client that stops sending or stops
+ * reading can never hold a process forever.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+
+static void
+addr_string(const struct sockaddr_storage *ss, char *addr, size_t alen,
+            char *port, size_t plen)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &in->sin_addr, addr, (socklen_t)alen);
+		snprintf(port, plen, "%u", ntohs(in->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		/* an IPv4 client on a dual-stack socket is reported as IPv4 */
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], addr,
+			          (socklen_t)alen);
+		else
+			inet_ntop(AF_INET6, &in6->sin6_addr, addr, (socklen_t)alen);
+		snprintf(port, plen, "%u", ntohs(in6->sin6_port));
+	}
+}
+
+static void
+copy_env(const char *name, char *dst, size_t size)
+{
+	const char *v = getenv(name);
+
+	if (v != NULL && strlen(v) < size)
+		memcpy(dst, v, strlen(v) + 1);
+}
+
+void
+conn_init(struct conn *c, int rfd, int wfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct stat st;
+
+	c->rfd = rfd;
+	c->wfd = wfd;
+	c->start = c->end = 0;
+	c->nrequests = 0;
+	c->bytes_out = 0;
+	strcpy(c->remote_addr, "0.0.0.0");
+	strcpy(c->remote_port, "0");
+	strcpy(c->local_addr, "0.0.0.0");
+	strcpy(c->local_port, "0");
+	c->is_socket = fstat(wfd, &st) == 0 && S_ISSOCK(st.st_mode);
+
+	len = sizeof ss;
+	if (getpeername(rfd, (struct sockaddr *)&ss, &len) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
+		addr_string(&ss, c->remote_addr, sizeof c->remote_addr,
+		            c->remote_port, sizeof c->remote_port);
+	else
+		copy_env("TCPREMOTEIP", c->remote_addr, sizeof c->remote_addr),
+		copy_env("TCPREMOTEPORT", c->remote_port, sizeof c->remote_port);
+	len = sizeof ss;
+	if (getsockname(rfd, (struct sockaddr *)&ss, &len) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
+		addr_string(&ss, c->local_addr, sizeof c->local_addr,
+		            c->local_port, sizeof c->local_port);
+	else
+		copy_env("TCPLOCALIP", c->local_addr, sizeof c->local_addr),
+		copy_env("TCPLOCALPORT", c->local_port, sizeof c->local_port);
+
+	fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) | O_NONBLOCK);
+	if (wfd != rfd)
+		fcntl(wfd, F_SETFL, fcntl(wfd, F_GETFL) | O_NONBLOCK);
+}
+
+int
+wait_fd(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+	int n;
+
+	while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	if (n == 0)
+		errno = ETIMEDOUT;
+	return n;
+}
+
+ssize_t
+conn_fill(struct conn *c, int timeout_ms)
+{
+	ssize_t n;
+
+	if (c->end == sizeof c->buf)
+		conn_compact(c);
+	for (;;) {
+		n = read(c->rfd, c->buf + c->end, sizeof c->buf - c->end);
+		if (n >= 0) {
+			c->end += (size_t)n;
+			return n;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN || wait_fd(c->rfd, POLLIN, timeout_ms) <= 0)
+			return -1;
+	}
+}
+
+void
+conn_compact(struct conn *c)
+{
+	if (c->start == 0)
+		return;
+	memmove(c->buf, c->buf + c->start, c->end - c->start);
+	c->end -= c->start;
+	c->start = 0;
+}
+
+int
+conn_write(struct conn *c, const void *p, size_t n)
+{
+	const char *s = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = c->is_socket ? send(c->wfd, s, n, MSG_NOSIGNAL)
+		                 : write(c->wfd, s, n);
+		if (w > 0) {
+			s += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN &&
+		    wait_fd(c->wfd, POLLOUT, TIMEOUT_IO_MS) > 0)
+			continue;
+		return -1;
+	}
+	return 0;
+}
+
+int
+conn_sendfile(struct conn *c, int fd, off_t off, off_t len)
+{
+	char buf[IO_BUF];
+	ssize_t n;
+
+	while (len > 0) {
+		size_t want = len > (off_t)(1 << 30) ? (size_t)1 << 30 : (size_t)len;
+		n = sendfile(c->wfd, fd, &off, want);
+		if (n > 0) {
+			len -= n;
+			continue;
+		}
+		if (n == 0)
+			return -1; /* the file shrank */
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN) {
+			if (wait_fd(c->wfd, POLLOUT, TIMEOUT_IO_MS) <= 0)
+				return -1;
+			continue;
+		}
+		if (errno != EINVAL && errno != ENOSYS)
+			return -1;
+		/* no sendfile to this descriptor: copy */
+		n = pread(fd, buf, len < (off_t)sizeof buf ? (size_t)len : sizeof buf,
+		          off);
+		if (n <= 0 || conn_write(c, buf, (size_t)n) < 0)
+			return -1;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+conn_respond(struct conn *c, const struct request *req, struct response *r,
+             const char *body, size_t len)
+{
+	char head[MAX_CGI_HEAD + 1024];
+	int n;
+
+	if (req == NULL || !req->keep_alive)
+		r->close = 1;
+	n = http_serialize(r, req ? req->minor : 0, time(NULL), head, sizeof head);
+	if (n < 0) {
+		/* only a script's oversized header block can get here */
+		http_response_init(r, S_BAD_GATEWAY);
+		r->close = 1;
+		n = http_serialize(r, 0, time(NULL), head, sizeof head);
+	}
+	c->status = r->status;
+	if (req != NULL && req->method == M_HEAD)
+		len = 0;
+	c->bytes_out += (long long)len;
+	if (len > 0 && (size_t)n + len <= sizeof head) {
+		memcpy(head + n, body, len);
+		n += (int)len;
+		len = 0;
+	}
+	if (conn_write(c, head, (size_t)n) < 0 ||
+	    (len > 0 && conn_write(c, body, len) < 0))
+		return -1;
+	return r->status;
+}
+
+int
+conn_respond_error(struct conn *c, const struct request *req,
+                   struct response *r)
+{
+	char body[512];
+	int n = http_error_body(r->status, body, sizeof body);
+
+	/* An error ends the connection: the rest of the input is unread. */
+	r->close = 1;
+	r->content_length = n;
+	http_add_header(r, "Content-Type", "text/html; charset=utf-8", 24, 0);
+	return conn_respond(c, req, r, body, (size_t)n);
+}

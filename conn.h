@@ -1,0 +1,51 @@
+/*
+ * conn.h - one client connection: its descriptors, its buffered input and
+ * the addresses that the CGI environment and the log report, with reads
+ * and writes bounded by timeouts.
+ */
+#ifndef CONN_H
+#define CONN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "cgid.h"
+#include "http.h"
+
+struct conn {
+	int rfd, wfd;              /* read and write side (UCSPI has two) */
+	int is_socket;             /* wfd is a socket: sendfile, shutdown */
+	char buf[IO_BUF];          /* input: [start, end) not yet consumed */
+	size_t start, end;
+	char remote_addr[64], remote_port[8];
+	char local_addr[64], local_port[8];
+	int nrequests;
+	int status;                /* status sent for the current request */
+	long long bytes_out;       /* body bytes sent for the current response */
+};
+
+/* Fill in addresses from the socket, or from UCSPI variables. */
+void conn_init(struct conn *c, int rfd, int wfd);
+/* Read more input; returns bytes read, 0 at EOF, -1 on error or when
+ * timeout_ms passes without data (errno ETIMEDOUT). */
+ssize_t conn_fill(struct conn *c, int timeout_ms);
+/* Drop consumed input and move the rest to the front. */
+void conn_compact(struct conn *c);
+/* Write all of p; -1 on error or no progress within TIMEOUT_IO_MS. */
+int conn_write(struct conn *c, const void *p, size_t n);
+/* Send len bytes of fd from off (sendfile when possible). */
+int conn_sendfile(struct conn *c, int fd, off_t off, off_t len);
+/*
+ * Serialize r once and send it with an optional body (omitted for HEAD).
+ * Connection: close is added when the request does not persist.  Returns
+ * r->status, or -1 when the client could not be written to.
+ */
+int conn_respond(struct conn *c, const struct request *req, struct response *r,
+                 const char *body, size_t len);
+/* The same with a small HTML page for r->status; errors close. */
+int conn_respond_error(struct conn *c, const struct request *req,
+                       struct response *r);
+/* Wait until fd is ready for events; 1 ready, 0 timeout, -1 error. */
+int wait_fd(int fd, short events, int timeout_ms);
+
+#endif

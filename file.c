@@ -1,0 +1,369 @@
+/*
+ * file.c - paths beneath the document root, and static documents.
+ *
+ * Every lookup is made relative to the root's descriptor with openat2(2)
+ * and RESOLVE_BENEATH, so neither ".." (already removed by the parser) nor
+ * a symbolic link can lead out of the root.  Where openat2 is missing
+ * (kernels before 5.6), the resolved path is checked against the root's
+ * canonical path instead.
+ *
+ * Documents carry Last-Modified and a strong ETag, answer conditional
+ * requests (RFC 9110 §13) and single byte ranges (RFC 9110 §14), and are
+ * sent with sendfile(2).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+
+#include "file.h"
+
+int
+open_beneath(int dir_fd, const char *name, int flags)
+{
+	static int no_openat2;
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	char path[PATH_MAX], real[PATH_MAX];
+	size_t rl;
+	int fd;
+
+	if (!no_openat2) {
+		fd = (int)syscall(SYS_openat2, dir_fd, name, &how, sizeof how);
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+		no_openat2 = 1;
+	}
+	/* Fallback: only for the root's descriptor; check the real path. */
+	if (dir_fd != cfg.root_fd) {
+		errno = EXDEV;
+		return -1;
+	}
+	if (snprintf(path, sizeof path, "%s/%s", cfg.root_real, name) >=
+	    (int)sizeof path || realpath(path, real) == NULL)
+		return -1;
+	rl = strlen(cfg.root_real);
+	if (strncmp(real, cfg.root_real, rl) != 0 ||
+	    (real[rl] != '/' && real[rl] != '\0' && rl > 1)) {
+		errno = EXDEV;
+		return -1;
+	}
+	return open(real, flags | O_CLOEXEC);
+}
+
+void
+file_release(struct target *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->dir_fd >= 0 && t->dir_fd != cfg.root_fd)
+		close(t->dir_fd);
+	t->fd = t->dir_fd = -1;
+}
+
+int
+file_resolve(const char *path, struct target *t)
+{
+	const char *p = path + 1, *e;
+	size_t rl = 0, n;
+	int fd;
+
+	t->fd = -1;
+	t->dir_fd = cfg.root_fd;
+	t->path_info = "";
+	strcpy(t->rel, ".");
+	t->name = t->rel;
+	t->script_len = 1;
+	if (fstat(cfg.root_fd, &t->st) < 0)
+		return S_INTERNAL_SERVER_ERROR;
+	t->fd = open_beneath(cfg.root_fd, ".", O_PATH);
+	if (t->fd < 0)
+		return S_INTERNAL_SERVER_ERROR;
+
+	while (*p != '\0') {
+		e = strchr(p, '/');
+		n = e ? (size_t)(e - p) : strlen(p);
+		/* Hidden elements are not served, but for RFC 8615 names. */
+		if (p[0] == '.' && !(p == path + 1 && n == 11 &&
+		                     memcmp(p, ".well-known", 11) == 0))
+			return S_NOT_FOUND;
+		if (rl + n + 2 > sizeof t->rel)
+			return S_NOT_FOUND;
+		if (rl > 0)
+			t->rel[rl++] = '/';
+		memcpy(t->rel + rl, p, n);
+		t->rel[rl + n] = '\0';
+		fd = open_beneath(cfg.root_fd, t->rel, O_PATH);
+		if (fd < 0)
+			return errno == EACCES ? S_FORBIDDEN : S_NOT_FOUND;
+		if (t->dir_fd != cfg.root_fd)
+			close(t->dir_fd);
+		t->dir_fd = t->fd;
+		t->fd = fd;
+		t->name = t->rel + rl;
+		rl += n;
+		if (fstat(fd, &t->st) < 0)
+			return S_NOT_FOUND;
+		t->script_len = (size_t)(p + n - path);
+		if (S_ISREG(t->st.st_mode)) {
+			t->path_info = p + n;
+			return 0;
+		}
+		if (!S_ISDIR(t->st.st_mode))
+			return S_FORBIDDEN;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	t->script_len = strlen(path);
+	return 0;
+}
+
+static const struct {
+	const char *ext, *type;
+} mime[] = {
+	{"html", "text/html; charset=utf-8"},
+	{"htm", "text/html; charset=utf-8"},
+	{"css", "text/css; charset=utf-8"},
+	{"js", "text/javascript; charset=utf-8"},
+	{"mjs", "text/javascript; charset=utf-8"},
+	{"json", "application/json"},
+	{"txt", "text/plain; charset=utf-8"},
+	{"md", "text/markdown; charset=utf-8"},
+	{"csv", "text/csv; charset=utf-8"},
+	{"xml", "application/xml"},
+	{"svg", "image/svg+xml"},
+	{"png", "image/png"},
+	{"jpg", "image/jpeg"},
+	{"jpeg", "image/jpeg"},
+	{"gif", "image/gif"},
+	{"webp", "image/webp"},
+	{"avif", "image/avif"},
+	{"ico", "image/vnd.microsoft.icon"},
+	{"pdf", "application/pdf"},
+	{"wasm", "application/wasm"},
+	{"woff", "font/woff"},
+	{"woff2", "font/woff2"},
+	{"ttf", "font/ttf"},
+	{"otf", "font/otf"},
+	{"mp3", "audio/mpeg"},
+	{"ogg", "audio/ogg"},
+	{"wav", "audio/wav"},
+	{"mp4", "video/mp4"},
+	{"webm", "video/webm"},
+	{"zip", "application/zip"},
+	{"gz", "application/gzip"},
+	{"tar", "application/x-tar"},
+};
+
+const char *
+file_mime(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	size_t i;
+
+	if (dot != NULL && strchr(dot, '/') == NULL)
+		for (i = 0; i < sizeof mime / sizeof mime[0]; i++)
+			if (strcasecmp(dot + 1, mime[i].ext) == 0)
+				return mime[i].type;
+	return "application/octet-stream";
+}
+
+/* Does an If-Match / If-None-Match list match our entity-tag (§13.1.1)?
+ * weak: compare ignoring W/ (If-None-Match), else strong only. */
+static int
+etag_matches(const struct header *h, const char *etag, int weak)
+{
+	const char *p = h->value, *end = h->value + h->value_len, *s;
+	size_t el = strlen(etag);
+
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+			p++;
+		if (p == end)
+			break;
+		if (*p == '*')
+			return 1;
+		s = p;
+		if (end - p > 2 && p[0] == 'W' && p[1] == '/') {
+			p += 2;
+			if (!weak) {
+				s = NULL;
+			}
+		}
+		if (*p != '"')
+			return 0;
+		const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
+		if (q == NULL)
+			return 0;
+		if (s != NULL && (size_t)(q + 1 - p) == el &&
+		    memcmp(p, etag, el) == 0)
+			return 1;
+		p = q + 1;
+	}
+	return 0;
+}
+
+/* Parse a single "bytes=" range against size (RFC 9110 §14.1.2).
+ * Returns 1 for a satisfiable range, 0 to ignore the field, -1 for 416. */
+static int
+parse_range(const char *v, size_t len, off_t size, off_t *from, off_t *to)
+{
+	const char *p = v, *end = v + len;
+	long long a = -1, b = -1;
+
+	if (len < 7 || strncasecmp(v, "bytes=", 6) != 0)
+		return 0;
+	p += 6;
+	if (memchr(p, ',', (size_t)(end - p)))
+		return 0; /* several ranges: we answer with the whole document */
+	if (p < end && *p >= '0' && *p <= '9') {
+		for (a = 0; p < end && *p >= '0' && *p <= '9'; p++) {
+			if (a > (LLONG_MAX - 9) / 10)
+				return 0;
+			a = a * 10 + (*p - '0');
+		}
+	}
+	if (p == end || *p++ != '-')
+		return 0;
+	if (p < end) {
+		for (b = 0; p < end && *p >= '0' && *p <= '9'; p++) {
+			if (b > (LLONG_MAX - 9) / 10)
+				return 0;
+			b = b * 10 + (*p - '0');
+		}
+	}
+	if (p != end || (a < 0 && b < 0))
+		return 0;
+	if (a < 0) {
+		/* suffix-range: the last b bytes */
+		if (b == 0 || size == 0)
+			return -1;
+		*from = b >= size ? 0 : size - b;
+		*to = size - 1;
+		return 1;
+	}
+	if (b >= 0 && b < a)
+		return 0; /* invalid range-spec: ignore the field */
+	if (a >= size)
+		return -1;
+	*from = a;
+	*to = b < 0 || b >= size ? size - 1 : b;
+	return 1;
+}
+
+int
+file_serve(struct conn *c, const struct request *req, struct target *t,
+           struct response *r)
+{
+	const struct header *h, *inm, *im;
+	const struct stat *st = &t->st;
+	char etag[80], lm[32];
+	time_t since;
+	off_t from = 0, to = st->st_size - 1;
+	int fd, range = 0, rc = -1;
+
+	fd = open_beneath(cfg.root_fd, t->rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		http_response_init(r, errno == EACCES ? S_FORBIDDEN : S_NOT_FOUND);
+		return conn_respond_error(c, req, r);
+	}
+	{
+		struct stat now;
+		if (fstat(fd, &now) < 0 || now.st_ino != st->st_ino ||
+		    now.st_dev != st->st_dev || !S_ISREG(now.st_mode)) {
+			close(fd);
+			http_response_init(r, S_NOT_FOUND);
+			return conn_respond_error(c, req, r);
+		}
+	}
+	snprintf(etag, sizeof etag, "\"%llx-%llx-%llx.%lx\"",
+	         (unsigned long long)st->st_ino, (unsigned long long)st->st_size,
+	         (unsigned long long)st->st_mtim.tv_sec,
+	         (unsigned long)st->st_mtim.tv_nsec);
+	http_date(st->st_mtim.tv_sec, lm);
+
+	http_response_init(r, S_OK);
+	/* RFC 9110 §13.2.2: the order of evaluation of preconditions. */
+	if ((h = http_header(req, "If-Match", NULL)) != NULL) {
+		if (!etag_matches(h, etag, 0))
+			r->status = S_PRECONDITION_FAILED;
+	} else if ((h = http_header(req, "If-Unmodified-Since", NULL)) != NULL &&
+	           (since = http_parse_date(h->value, h->value_len)) != -1 &&
+	           st->st_mtim.tv_sec > since) {
+		r->status = S_PRECONDITION_FAILED;
+	}
+	inm = http_header(req, "If-None-Match", NULL);
+	im = http_header(req, "If-Modified-Since", NULL);
+	if (r->status != S_OK) {
+		/* 412 */
+	} else if (inm != NULL) {
+		if (etag_matches(inm, etag, 1))
+			r->status = S_NOT_MODIFIED;
+	} else if (im != NULL &&
+	           (since = http_parse_date(im->value, im->value_len)) != -1 &&
+	           st->st_mtim.tv_sec <= since) {
+		r->status = S_NOT_MODIFIED;
+	}
+	if (r->status == S_OK && req->method == M_GET &&
+	    (h = http_header(req, "Range", NULL)) != NULL) {
+		const struct header *ir = http_header(req, "If-Range", NULL);
+		/* §13.1.5: If-Range with a strong tag or an exact date */
+		int fresh = ir == NULL ||
+		            (ir->value_len == strlen(etag) &&
+		             memcmp(ir->value, etag, ir->value_len) == 0) ||
+		            (ir->value_len == strlen(lm) &&
+		             memcmp(ir->value, lm, ir->value_len) == 0);
+		if (fresh)
+			range = parse_range(h->value, h->value_len, st->st_size,
+			                    &from, &to);
+	}
+	if (r->status == S_PRECONDITION_FAILED) {
+		close(fd);
+		return conn_respond_error(c, req, r);
+	}
+	http_add_header(r, "Last-Modified", lm, strlen(lm), 1);
+	http_add_header(r, "ETag", etag, strlen(etag), 1);
+	if (r->status == S_NOT_MODIFIED) {
+		rc = conn_respond(c, req, r, NULL, 0);
+		close(fd);
+		return rc;
+	}
+	http_add_header(r, "Accept-Ranges", "bytes", 5, 0);
+	if (range < 0) {
+		close(fd);
+		r->status = S_RANGE_NOT_SATISFIABLE;
+		http_add_headerf(r, "Content-Range", "bytes */%lld",
+		                 (long long)st->st_size);
+		return conn_respond_error(c, req, r);
+	}
+	if (range > 0) {
+		r->status = S_PARTIAL_CONTENT;
+		http_add_headerf(r, "Content-Range", "bytes %lld-%lld/%lld",
+		                 (long long)from, (long long)to,
+		                 (long long)st->st_size);
+	}
+	{
+		const char *type = file_mime(t->name);
+		http_add_header(r, "Content-Type", type, strlen(type), 0);
+	}
+	r->content_length = st->st_size == 0 ? 0 : to - from + 1;
+	rc = conn_respond(c, req, r, NULL, 0);
+	if (rc >= 0 && req->method != M_HEAD && r->content_length > 0) {
+		if (conn_sendfile(c, fd, from, r->content_length) < 0)
+			rc = -1;
+		else
+			c->bytes_out += r->content_length;
+	}
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * file.h - paths beneath the document root and static documents.
+ */
+#ifndef FILE_H
+#define FILE_H
+
+#include <sys/stat.h>
+
+#include "conn.h"
+#include "http.h"
+
+/* What a request path names beneath the root. */
+struct target {
+	int fd;                    /* O_PATH descriptor of the file or directory */
+	int dir_fd;                /* O_PATH descriptor of its directory */
+	struct stat st;
+	char rel[MAX_PATH];        /* path relative to the root ("." for it) */
+	const char *name;          /* last element of rel */
+	size_t script_len;         /* URL path prefix naming the file */
+	const char *path_info;     /* the rest of the URL path, "" if none */
+};
+
+/*
+ * Walk path (normalised, starting with '/') beneath the root with one
+ * lookup per element until a regular file or the end is reached
+ * (RFC 3875 §4.1.5/§4.1.13 split).  Symbolic links may not lead out of
+ * the root.  Returns 0, or the status to answer (404, 403).
+ */
+int file_resolve(const char *path, struct target *t);
+void file_release(struct target *t);
+/* Open name beneath the root's directory at dir_fd, no escape. */
+int open_beneath(int dir_fd, const char *name, int flags);
+
+/* Answer a GET or HEAD for the regular file t; returns the status sent,
+ * or -1 when the connection must be closed. */
+int file_serve(struct conn *c, const struct request *req, struct target *t,
+               struct response *r);
+/* Content-Type for a file name. */
+const char *file_mime(const char *name);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * log.c - cgid's log: access lines, errors and scripts' stderr, one line
+ * per event, written with one write(2) so that the lines of concurrent
+ * processes never interleave.
+ *
+ * Under inetd or systemd's StandardInput=socket, fd 2 may be the client's
+ * socket: a diagnostic must never reach the wire.  So stderr is used only
+ * when it is not an internet socket (the journal's stream is a Unix
+ * socket); otherwise the log goes to syslog.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgid.h"
+
+static enum log_dest dest = LOG_TO_SYSLOG;
+static int log_fd = -1;
+
+/* Is fd 2 safe to write diagnostics to? */
+static int
+stderr_is_safe(int client_fd)
+{
+	struct stat st, cs;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (fstat(2, &st) < 0)
+		return 0;
+	if (client_fd >= 0 && fstat(client_fd, &cs) == 0 &&
+	    st.st_dev == cs.st_dev && st.st_ino == cs.st_ino)
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return 1;
+	if (getsockname(2, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	return ss.ss_family == AF_UNIX;
+}
+
+int
+log_open(const char *spec, int client_fd)
+{
+	if (spec == NULL) {
+		dest = stderr_is_safe(client_fd) ? LOG_TO_STDERR : LOG_TO_SYSLOG;
+	} else if (strcmp(spec, "syslog") == 0) {
+		dest = LOG_TO_SYSLOG;
+	} else if (strcmp(spec, "stderr") == 0) {
+		dest = LOG_TO_STDERR;
+	} else {
+		log_fd = open(spec, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (log_fd < 0)
+			return -1;
+		dest = LOG_TO_FILE;
+	}
+	if (dest == LOG_TO_STDERR)
+		log_fd = 2;
+	else if (dest == LOG_TO_SYSLOG)
+		openlog("cgid", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	return 0;
+}
+
+/* Replace control bytes so that one event stays one greppable line. */
+static void
+sanitize(char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			s[i] = '?';
+}
+
+static void
+emit(int prio, const char *kind, const char *body, size_t len)
+{
+	char line[2048];
+	int n = 0;
+
+	if (len > sizeof line - 128)
+		len = sizeof line - 128;
+	if (dest == LOG_TO_SYSLOG) {
+		syslog(prio, "%s%.*s", kind, (int)len, body);
+		return;
+	}
+	if (kind[0] != '\0' || prio != LOG_INFO) {
+		if (dest == LOG_TO_FILE) {
+			time_t t = time(NULL);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			n = (int)strftime(line, 32, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+		}
+		n += snprintf(line + n, 64, "cgid[%ld]: %s", (long)getpid(), kind);
+	}
+	memcpy(line + n, body, len);
+	line[n + (int)len] = '\n';
+	while (write(log_fd, line, (size_t)n + len + 1) < 0 && errno == EINTR)
+		;
+}
+
+static void vlog(int prio, const char *kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void
+vlog(int prio, const char *kind, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof buf)
+		n = sizeof buf - 1;
+	sanitize(buf, (size_t)n);
+	emit(prio, kind, buf, (size_t)n);
+}
+
+void
+log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, "error: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_NOTICE, "", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_script(const char *script, const char *text, size_t len)
+{
+	char buf[1024];
+	int n = snprintf(buf, sizeof buf, "%s: ", script);
+
+	if (n < 0 || (size_t)n >= sizeof buf)
+		return;
+	if (len > sizeof buf - (size_t)n)
+		len = sizeof buf - (size_t)n;
+	memcpy(buf + n, text, len);
+	sanitize(buf, (size_t)n + len);
+	emit(LOG_WARNING, "", buf, (size_t)n + len);
+}
+
+void
+log_access(const char *line)
+{
+	emit(LOG_INFO, "", line, strlen(line));
+}

@@ -2,6 +2,7 @@
 #   make            build ./cgid
 #   make run        build and serve examples/www on http://127.0.0.1:8080/
 #   make test       install test dependencies, build, run every test
+#   make bench      compare cgid with its peers, write BENCHMARKS.md
 #   make CC=clang   the same with clang
 
 CC      ?= cc
@@ -39,6 +40,9 @@ test:
 	@$(MAKE) -s cgid cgid-asan tests/unit
 	@sh tests/run.sh
 
+bench: cgid
+	@sh bench/run.sh
+
 fuzz: $(FUZZ)
 	@for f in $(FUZZ); do \
 		mkdir -p fuzz/out/$${f#fuzz/}; \
@@ -49,4 +53,4 @@ fuzz: $(FUZZ)
 clean:
 	rm -f cgid cgid-asan tests/unit $(FUZZ)
 
-.PHONY: all run test fuzz clean
+.PHONY: all run test bench fuzz clean

@@ -532,7 +532,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			i_out = np;
 			p[np++] = (struct pollfd){.fd = out[0], .events = POLLIN};
 		}
-		if (err[0] >= 0) {
+		if (err[0] >= 0 &&
+		    (f->err == NULL || o.size - o.len >= sizeof ebuf + 64)) {
 			i_err = np;
 			p[np++] = (struct pollfd){.fd = err[0], .events = POLLIN};
 		}
@@ -612,7 +613,9 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		}
 		if (i_err >= 0 && p[i_err].revents) {
 			n = read(err[0], ebuf + elen, sizeof ebuf - elen);
-			if (n > 0) {
+			if (n > 0 && f->err != NULL) {
+				f->err(f->ctx, ebuf, (size_t)n, &o);
+			} else if (n > 0) {
 				elen += (size_t)n;
 				relay_stderr(s, ebuf, &elen, 0);
 			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -718,6 +721,7 @@ kill:
 		relay_stderr(s, ebuf, &elen, 1);
 done:
 	kill_group(pid, &exited, &wstatus);
+	f->exit_status = exited ? wstatus : -1;
 	if (pidfd >= 0)
 		close(pidfd);
 	if (in[1] >= 0)

@@ -85,6 +85,10 @@ struct cgi_front {
 	void (*end)(void *ctx, int complete, struct obuf *o);
 	/* Answer an error status when nothing was sent yet. */
 	void (*error)(void *ctx, int status);
+	/* Optional: the script's stderr bytes towards the front end (o has
+	 * room for n + 64); when NULL, stderr goes to the log line by line. */
+	void (*err)(void *ctx, const char *p, size_t n, struct obuf *o);
+	int exit_status;           /* out: wait status of the script, -1 */
 };
 
 /* The script to run. */

@@ -358,7 +358,7 @@ run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
 	static struct env env;
 	struct http_cgi hc = {c, req, 0, 0, 0, -1, 0, 0, redirect};
 	struct cgi_front f = {&hc, c->rfd, c->wfd, hc_body_read, hc_head,
-	                      hc_body, hc_end, hc_error};
+	                      hc_body, hc_end, hc_error, NULL, -1};
 	struct cgi_script s = {t->dir_fd, t->name, req->path, req->query,
 	                       req->query_len, -1};
 	char log_name[MAX_PATH];

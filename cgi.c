@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -109,7 +110,8 @@ env_add_headers(struct env *e, const struct request *req)
 		if (h->name_len > 64 || memchr(h->name, '_', h->name_len) ||
 		    (h->name_len == 14 && strncasecmp(h->name, "Content-Length", 14) == 0) ||
 		    (h->name_len == 12 && strncasecmp(h->name, "Content-Type", 12) == 0) ||
-		    (h->name_len == 13 && strncasecmp(h->name, "Authorization", 13) == 0) ||
+		    (!cfg.pass_auth && h->name_len == 13 &&
+		     strncasecmp(h->name, "Authorization", 13) == 0) ||
 		    (h->name_len == 5 && strncasecmp(h->name, "Proxy", 5) == 0))
 			continue;
 		for (j = 0; j < i && !seen; j++)
@@ -188,7 +190,18 @@ cgi_env_http(struct env *e, const struct request *req, const struct conn *c,
 	/* §4.1.9: no name lookup is made, so REMOTE_HOST is the address. */
 	env_adds(e, "REMOTE_HOST", c->remote_addr);
 	env_adds(e, "REMOTE_PORT", c->remote_port);
-	env_adds(e, "REQUEST_SCHEME", "http");
+	env_adds(e, "REQUEST_SCHEME", cfg.https ? "https" : "http");
+	if (cfg.https)
+		env_adds(e, "HTTPS", "on");
+	/* §4.1.1: cgid authenticates nobody, so AUTH_TYPE is the scheme the
+	 * client sent, and only when credentials are passed on at all;
+	 * REMOTE_USER (§4.1.11) is never set. */
+	if (cfg.pass_auth && (h = http_header(req, "Authorization", NULL))) {
+		size_t sl = 0;
+		while (sl < h->value_len && h->value[sl] != ' ')
+			sl++;
+		env_add(e, "AUTH_TYPE", h->value, sl);
+	}
 	/* php-cgi refuses to run without it (its force-redirect guard). */
 	env_adds(e, "REDIRECT_STATUS", "200");
 	/* §4.1.2, §4.1.3: only when the request has a body. */
@@ -201,12 +214,49 @@ cgi_env_http(struct env *e, const struct request *req, const struct conn *c,
 	env_add_headers(e, req);
 }
 
+const char *
+cgi_interpreter(const char *name, size_t len)
+{
+	int i;
+	size_t n;
+
+	for (i = 0; i < cfg.n_interp; i++) {
+		n = strlen(cfg.interp[i].ext);
+		if (len > n && strncmp(name + len - n, cfg.interp[i].ext, n) == 0)
+			return cfg.interp[i].path;
+	}
+	return NULL;
+}
+
+int
+cgi_permitted(const struct stat *st, int interpreted, const char **why)
+{
+	/* A program runs only when it is executable (or has an interpreter)
+	 * and only its owner may change it: a group- or world-writable one
+	 * could be anybody's code. */
+	if (!S_ISREG(st->st_mode)) {
+		*why = "not a regular file";
+		return S_FORBIDDEN;
+	}
+	if (!interpreted && !(st->st_mode & S_IXUSR)) {
+		*why = "not executable";
+		return S_FORBIDDEN;
+	}
+	if (!cfg.allow_writable && (st->st_mode & (S_IWGRP | S_IWOTH))) {
+		*why = "group or world writable";
+		return S_FORBIDDEN;
+	}
+	return 0;
+}
+
 int
 cgi_selected(const char *urlpath, size_t len)
 {
 	int i;
 	size_t n;
 
+	if (cgi_interpreter(urlpath, len) != NULL)
+		return 1;
 	for (i = 0; i < cfg.n_cgi_dirs; i++) {
 		n = strlen(cfg.cgi_dirs[i]);
 		if (len > n && strncmp(urlpath, cfg.cgi_dirs[i], n) == 0)
@@ -434,7 +484,7 @@ spawn(const struct cgi_script *s, int in, int out, int err, char **argv,
 	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(s->name, argv, envp);
+	execve(s->interpreter ? s->interpreter : s->name, argv, envp);
 	_exit(127);
 }
 
@@ -443,9 +493,9 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 {
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	int child_in, pidfd = -1, exited = 0, wstatus = 0, head_done = 0;
-	int in_ready = 1, body_eof = 0, r;
+	int in_ready = 1, body_eof = 0, r, i;
 	enum cgi_result result = CGI_DONE;
-	char *argv[66], argbuf[MAX_PATH];
+	char *argv[67], argbuf[MAX_PATH];
 	char hbuf[MAX_CGI_HEAD], ibuf[IO_BUF], rbuf[IO_BUF - 64], obuf_mem[IO_BUF];
 	char ebuf[1024];
 	size_t hlen = 0, ilen = 0, ioff = 0, ooff = 0, elen = 0;
@@ -453,11 +503,19 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	struct cgi_head h;
 	long long start = now_ms(), last_out = start, last_write = start;
 	long long exit_time = 0, out_eof = 0, deadline = start + (long long)cfg.cgi_timeout * 1000;
+	long long idle_ms = (long long)cfg.cgi_idle_timeout * 1000;
 	pid_t pid;
 	ssize_t n;
 
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+	if (pipe2(err, O_CLOEXEC) < 0)
 		goto spawn_fail;
+	if (s->nph_fd >= 0) {
+		/* §5: a non-parsed header script talks to the client itself */
+		out[1] = s->nph_fd;
+		head_done = 1;
+	} else if (pipe2(out, O_CLOEXEC) < 0) {
+		goto spawn_fail;
+	}
 	if (s->stdin_fd >= 0) {
 		child_in = s->stdin_fd;
 		body_eof = 1;
@@ -468,14 +526,19 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		if (f->body_read == NULL)
 			body_eof = 1;
 	}
-	argv[0] = (char *)s->name;
-	argv[1 + isindex_args(s->query, s->query_len, argbuf, sizeof argbuf,
-	                      argv + 1, 64)] = NULL;
+	/* argv[0] is the file name; an interpreter gets it as argv[1]. */
+	i = 0;
+	if (s->interpreter != NULL)
+		argv[i++] = (char *)s->interpreter;
+	argv[i++] = (char *)s->name;
+	argv[i + isindex_args(s->query, s->query_len, argbuf, sizeof argbuf,
+	                      argv + i, 63)] = NULL;
 
 	pid = spawn(s, child_in, out[1], err[1], argv, envp);
 	if (pid < 0)
 		goto spawn_fail;
-	close(out[1]);
+	if (s->nph_fd < 0)
+		close(out[1]);
 	close(err[1]);
 	if (in[0] >= 0)
 		close(in[0]);
@@ -486,14 +549,15 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	}
 	if (in[1] >= 0)
 		fcntl(in[1], F_SETFL, O_NONBLOCK);
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	if (out[0] >= 0)
+		fcntl(out[0], F_SETFL, O_NONBLOCK);
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	for (;;) {
-		struct pollfd p[6];
+		struct pollfd p[7];
 		int np = 0, i_in = -1, i_pipe = -1, i_out = -1, i_cli = -1,
-		    i_err = -1, i_pid = -1;
+		    i_err = -1, i_pid = -1, i_hup = -1;
 		long long now = now_ms(), wake, finish_at = 0;
 
 		/* Request body towards the script. */
@@ -537,11 +601,19 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			i_err = np;
 			p[np++] = (struct pollfd){.fd = err[0], .events = POLLIN};
 		}
+		if (in[1] < 0 && f->watch_hangup && f->in_fd >= 0) {
+			i_hup = np;
+			p[np++] = (struct pollfd){.fd = f->in_fd, .events = POLLRDHUP};
+		}
 		if (!exited && pidfd >= 0) {
 			i_pid = np;
 			p[np++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
 		}
-		if (out[0] < 0 && o.len == ooff) {
+		if (out[0] < 0 && o.len == ooff && s->nph_fd >= 0) {
+			/* NPH: the response is over when the script is */
+			if (exited && err[0] < 0)
+				break;
+		} else if (out[0] < 0 && o.len == ooff) {
 			/* The response is complete: give the script a moment to
 			 * exit and its stderr to drain, then end the group. */
 			long long since = exited && exit_time > out_eof ? exit_time
@@ -563,12 +635,12 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			}
 			if (last_write + TIMEOUT_IO_MS < wake)
 				wake = last_write + TIMEOUT_IO_MS;
-		} else if (!exited && now - last_out >= CGI_IDLE_TIMEOUT_MS) {
+		} else if (!exited && now - last_out >= idle_ms) {
 			log_error("%s: no output for %d s", s->log_name,
-			          CGI_IDLE_TIMEOUT_MS / 1000);
+			          cfg.cgi_idle_timeout);
 			goto timeout;
-		} else if (!exited && last_out + CGI_IDLE_TIMEOUT_MS < wake) {
-			wake = last_out + CGI_IDLE_TIMEOUT_MS;
+		} else if (!exited && last_out + idle_ms < wake) {
+			wake = last_out + idle_ms;
 		}
 		if (now >= deadline) {
 			log_error("%s: timed out after %d s", s->log_name,
@@ -600,6 +672,11 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		}
 		if (i_in >= 0 && p[i_in].revents)
 			in_ready = 1;
+		if (i_hup >= 0 && p[i_hup].revents) {
+			log_error("%s: client went away", s->log_name);
+			result = CGI_CLOSE;
+			goto kill;
+		}
 		if (i_pipe >= 0 && p[i_pipe].revents) {
 			n = write(in[1], ibuf + ioff, ilen - ioff);
 			if (n > 0) {
@@ -734,10 +811,10 @@ done:
 
 spawn_fail:
 	log_error("%s: cannot start: %s", s->log_name, strerror(errno));
-	for (int i = 0; i < 2; i++) {
+	for (i = 0; i < 2; i++) {
 		if (in[i] >= 0)
 			close(in[i]);
-		if (out[i] >= 0)
+		if (out[i] >= 0 && out[i] != s->nph_fd)
 			close(out[i]);
 		if (err[i] >= 0)
 			close(err[i]);

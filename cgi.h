@@ -39,6 +39,11 @@ struct target;
 void cgi_env_http(struct env *e, const struct request *req,
                   const struct conn *c, const struct target *t);
 
+/* The interpreter configured for a file name, or NULL. */
+const char *cgi_interpreter(const char *name, size_t len);
+/* May the file run as a program?  0, or 403 with the reason in *why. */
+struct stat;
+int cgi_permitted(const struct stat *st, int interpreted, const char **why);
 /* Is the URL path prefix naming a file a CGI program by configuration? */
 int cgi_selected(const char *urlpath, size_t len);
 
@@ -88,6 +93,7 @@ struct cgi_front {
 	/* Optional: the script's stderr bytes towards the front end (o has
 	 * room for n + 64); when NULL, stderr goes to the log line by line. */
 	void (*err)(void *ctx, const char *p, size_t n, struct obuf *o);
+	int watch_hangup;          /* end the script when in_fd hangs up */
 	int exit_status;           /* out: wait status of the script, -1 */
 };
 
@@ -99,6 +105,9 @@ struct cgi_script {
 	const char *query;         /* for ISINDEX arguments (§4.4), may be NULL */
 	size_t query_len;
 	int stdin_fd;              /* a prepared body file, or -1 to relay */
+	int nph_fd;                /* non-parsed header script: its stdout is
+	                              this descriptor, or -1 */
+	const char *interpreter;   /* run the file with this program, or NULL */
 };
 
 /* Result of cgi_run. */

@@ -60,6 +60,16 @@ static const char usage[] =
 "                            unless it is the client socket, else syslog)\n"
 "      --max-body BYTES      largest request body (default 1073741824)\n"
 "      --cgi-timeout SECONDS longest run of a CGI program (default 300)\n"
+"      --cgi-idle-timeout SECONDS\n"
+"                            longest silence of a CGI program (default 60)\n"
+"      --interpreter .EXT=PROGRAM\n"
+"                            run files ending in .EXT with PROGRAM (repeatable)\n"
+"      --allow-writable-scripts  run group- or world-writable programs too\n"
+"      --pass-authorization  give scripts the Authorization field and AUTH_TYPE\n"
+"      --https               TLS is terminated in front: HTTPS=on for scripts\n"
+"      --list-dirs           list directories that have no index\n"
+"      --gzip-static         send FILE.gz to clients that accept gzip\n"
+"      --vhosts              serve ROOT/HOST/ for each Host field\n"
 "      --env NAME=VALUE      add a variable to every CGI environment\n"
 "      --pass-env NAME       pass cgid's variable NAME to CGI programs\n"
 "  -h, --help                show this help\n"
@@ -356,22 +366,28 @@ static int
 run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
 {
 	static struct env env;
-	struct http_cgi hc = {c, req, 0, 0, 0, -1, 0, 0, redirect};
-	struct cgi_front f = {&hc, c->rfd, c->wfd, hc_body_read, hc_head,
-	                      hc_body, hc_end, hc_error, NULL, -1};
-	struct cgi_script s = {t->dir_fd, t->name, req->path, req->query,
-	                       req->query_len, -1};
+	struct http_cgi hc = {.c = c, .req = req, .declared = -1,
+	                      .redirect = redirect};
+	struct cgi_front f = {
+		.ctx = &hc, .in_fd = c->rfd, .out_fd = c->wfd,
+		.body_read = hc_body_read, .head = hc_head, .body = hc_body,
+		.end = hc_end, .error = hc_error, .watch_hangup = c->is_socket,
+		.exit_status = -1,
+	};
+	struct cgi_script s = {
+		.dir_fd = t->dir_fd, .name = t->name, .query = req->query,
+		.query_len = req->query_len, .stdin_fd = -1, .nph_fd = -1,
+		.interpreter = cgi_interpreter(req->path, t->script_len),
+	};
 	char log_name[MAX_PATH];
-	int status;
+	const char *why;
+	int status, flags = 0;
 
 	snprintf(log_name, sizeof log_name, "%.*s", (int)t->script_len, req->path);
 	s.log_name = log_name;
-	/* Only programs that are executable and writable by their owner
-	 * alone run (a group- or world-writable one could be anybody's). */
-	if (!(t->st.st_mode & S_IXUSR) || (t->st.st_mode & (S_IWGRP | S_IWOTH))) {
-		log_error("%s: %s", log_name, !(t->st.st_mode & S_IXUSR)
-		          ? "not executable" : "group or world writable");
-		return respond_status(c, req, S_FORBIDDEN);
+	if ((status = cgi_permitted(&t->st, s.interpreter != NULL, &why)) != 0) {
+		log_error("%s: %s", log_name, why);
+		return respond_status(c, req, status);
 	}
 	if (req->content_length > cfg.max_body) {
 		log_error("request body of %lld bytes over the limit",
@@ -397,6 +413,15 @@ run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
 			close(s.stdin_fd);
 		return respond_status(c, req, S_HEADERS_TOO_LARGE);
 	}
+	/* RFC 3875 §5: an "nph-" script writes the whole response itself, on
+	 * a blocking descriptor, and the connection ends with it. */
+	if (strncmp(t->name, "nph-", 4) == 0) {
+		s.nph_fd = c->wfd;
+		flags = fcntl(c->wfd, F_GETFL);
+		fcntl(c->wfd, F_SETFL, flags & ~O_NONBLOCK);
+		c->status = S_OK;
+		hc.close = 1;
+	}
 	switch (cgi_run(&s, env.vars, &f)) {
 	case CGI_REDIRECT:
 		status = hc.body_left > 0 ? 1 : 0; /* body left: do not reuse */
@@ -409,11 +434,49 @@ run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
 	case CGI_DONE:
 		break;
 	}
+	if (s.nph_fd >= 0)
+		fcntl(c->wfd, F_SETFL, flags);
 	if (s.stdin_fd >= 0)
 		close(s.stdin_fd);
 	if (hc.close || hc.body_left > 0)
 		return -1;
 	return c->status;
+}
+
+/* --vhosts: the root of this request is ROOT/HOST (lower case, no port). */
+static int
+select_vhost(const struct request *req)
+{
+	char name[256], real[2 * MAX_PATH];
+	size_t i, n = 0;
+	int fd;
+
+	for (i = 0; req->host_s != NULL && i < req->host_len; i++) {
+		char ch = req->host_s[i];
+		if (ch == ':')
+			break;
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch + 32);
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		      ch == '-' || (ch == '.' && n > 0 && name[n - 1] != '.')) ||
+		    n + 1 >= sizeof name)
+			return S_NOT_FOUND;
+		name[n++] = ch;
+	}
+	name[n] = '\0';
+	if (n == 0 || snprintf(real, sizeof real, "%s/%s", cfg.base_real, name) >=
+	              (int)sizeof cfg.root_real)
+		return S_NOT_FOUND;
+	fd = open_beneath(cfg.base_fd, name, O_PATH | O_DIRECTORY);
+	if (fd < 0) {
+		log_error("no virtual host %s", name);
+		return S_NOT_FOUND;
+	}
+	if (cfg.root_fd != cfg.base_fd)
+		close(cfg.root_fd);
+	cfg.root_fd = fd;
+	strcpy(cfg.root_real, real);
+	return 0;
 }
 
 /* Serve the path of req: a document, a directory or a CGI program.
@@ -433,26 +496,48 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 		http_add_header(&r, "Allow", "GET, HEAD, POST, OPTIONS", 24, 0);
 		return conn_respond(c, req, &r, NULL, 0);
 	}
+	if (cfg.vhosts && (status = select_vhost(req)) != 0)
+		return respond_status(c, req, status);
 	status = file_resolve(req->path, &t);
 	if (status == 0 && S_ISDIR(t.st.st_mode)) {
-		if (req->path[req->path_len - 1] != '/') {
+		static const char *const index[] = {"index.html", "index.cgi"};
+		size_t i, pl = req->path_len;
+
+		file_release(&t);
+		if (req->path[pl - 1] != '/') {
 			/* a directory's URL ends in '/'; keep the query */
-			file_release(&t);
 			http_response_init(&r, S_MOVED_PERMANENTLY);
-			snprintf(loc, sizeof loc, "%s/%s%.*s", req->path,
-			         req->query ? "?" : "", (int)req->query_len,
-			         req->query ? req->query : "");
+			if (file_url_encode(req->path, loc, sizeof loc - 2) < 0)
+				return respond_status(c, req, S_NOT_FOUND);
+			snprintf(loc + strlen(loc), sizeof loc - strlen(loc),
+			         "/%s%.*s", req->query ? "?" : "",
+			         (int)req->query_len, req->query ? req->query : "");
 			http_add_header(&r, "Location", loc, strlen(loc), 1);
 			return conn_respond_error(c, req, &r);
 		}
-		file_release(&t);
-		if (req->path_len + 10 >= sizeof req->path)
-			return respond_status(c, req, S_NOT_FOUND);
-		memcpy(req->path + req->path_len, "index.html", 11);
-		status = file_resolve(req->path, &t);
-		req->path[req->path_len] = '\0';
-		if (status == 0 && !S_ISREG(t.st.st_mode))
-			status = S_NOT_FOUND;
+		status = S_NOT_FOUND;
+		for (i = 0; i < 2 && status != 0; i++) {
+			if (pl + strlen(index[i]) >= sizeof req->path)
+				break;
+			strcpy(req->path + pl, index[i]);
+			req->path_len = pl + strlen(index[i]);
+			/* index.cgi only where it would run, never as a document */
+			if (i == 1 && !cgi_selected(req->path, req->path_len))
+				continue;
+			status = file_resolve(req->path, &t);
+			if (status == 0 && (!S_ISREG(t.st.st_mode) ||
+			                    t.path_info[0] != '\0')) {
+				file_release(&t);
+				status = S_NOT_FOUND;
+			}
+		}
+		if (status != 0) {
+			req->path[pl] = '\0';
+			req->path_len = pl;
+			if (cfg.list_dirs && (req->method == M_GET ||
+			                      req->method == M_HEAD))
+				return file_list(c, req);
+		}
 	}
 	if (status != 0) {
 		file_release(&t);
@@ -806,6 +891,14 @@ main(int argc, char **argv)
 		{"log", required_argument, NULL, 'L'},
 		{"max-body", required_argument, NULL, 'B'},
 		{"cgi-timeout", required_argument, NULL, 'T'},
+		{"cgi-idle-timeout", required_argument, NULL, 'I'},
+		{"interpreter", required_argument, NULL, 'i'},
+		{"allow-writable-scripts", no_argument, &cfg.allow_writable, 1},
+		{"pass-authorization", no_argument, &cfg.pass_auth, 1},
+		{"https", no_argument, &cfg.https, 1},
+		{"list-dirs", no_argument, &cfg.list_dirs, 1},
+		{"gzip-static", no_argument, &cfg.gzip_static, 1},
+		{"vhosts", no_argument, &cfg.vhosts, 1},
 		{"env", required_argument, NULL, 'e'},
 		{"pass-env", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
@@ -823,6 +916,7 @@ main(int argc, char **argv)
 
 	cfg.max_body = DEFAULT_MAX_BODY;
 	cfg.cgi_timeout = DEFAULT_CGI_TIMEOUT;
+	cfg.cgi_idle_timeout = DEFAULT_CGI_IDLE;
 	cfg.cgi_dirs[cfg.n_cgi_dirs++] = "/cgi-bin/";
 	cfg.cgi_exts[cfg.n_cgi_exts++] = ".cgi";
 	while ((ch = getopt_long(argc, argv, "l:hV", opts, NULL)) != -1) {
@@ -861,6 +955,23 @@ main(int argc, char **argv)
 			cfg.cgi_timeout = (int)number(optarg, "--cgi-timeout", 86400);
 			if (cfg.cgi_timeout == 0)
 				die_usage("invalid value for", "--cgi-timeout");
+			break;
+		case 0:
+			break;
+		case 'I':
+			cfg.cgi_idle_timeout = (int)number(optarg,
+			                                   "--cgi-idle-timeout", 86400);
+			if (cfg.cgi_idle_timeout == 0)
+				die_usage("invalid value for", "--cgi-idle-timeout");
+			break;
+		case 'i':
+			v = strchr(optarg, '=');
+			if (v == NULL || optarg[0] != '.' || v == optarg + 1 ||
+			    v[1] != '/' || cfg.n_interp == MAX_CGI_RULES)
+				die_usage("invalid --interpreter (.EXT=/PATH)", optarg);
+			*(char *)v = '\0';
+			cfg.interp[cfg.n_interp].ext = optarg;
+			cfg.interp[cfg.n_interp++].path = v + 1;
 			break;
 		case 'e':
 			if (strchr(optarg, '=') == NULL || optarg[0] == '=' ||
@@ -927,9 +1038,11 @@ main(int argc, char **argv)
 		        strerror(errno));
 		return 1;
 	}
-	cfg.root_fd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cfg.root_fd < 0 || realpath(cfg.root, cfg.root_real) == NULL)
+	cfg.base_fd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cfg.base_fd < 0 || realpath(cfg.root, cfg.base_real) == NULL)
 		die("cannot use ROOT", cfg.root);
+	cfg.root_fd = cfg.base_fd;
+	strcpy(cfg.root_real, cfg.base_real);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (client >= 0) {

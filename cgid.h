@@ -33,7 +33,7 @@
 #define TIMEOUT_IDLE_MS 5000      /* keep-alive wait for the next request: close */
 #define TIMEOUT_IO_MS 30000       /* no progress reading a body or writing: close */
 #define DEFAULT_CGI_TIMEOUT 300   /* --cgi-timeout default, seconds: 504 */
-#define CGI_IDLE_TIMEOUT_MS 60000 /* no output from a script for this long: 504 */
+#define DEFAULT_CGI_IDLE 60       /* --cgi-idle-timeout default, seconds: 504 */
 #define CGI_LINGER_MS 2000        /* output pipe held open after the script exits */
 #define CGI_KILL_GRACE_MS 1000    /* SIGTERM to SIGKILL */
 
@@ -46,6 +46,11 @@
 #define MAX_EXTRA_ENV 64          /* --env and --pass-env options */
 #define MAX_CGI_RULES 16          /* --cgi-dir and --cgi-ext options */
 #define MAX_LISTEN 16             /* -l options and passed listening sockets */
+
+/* Documents. */
+#define MAX_MIME_TYPES_FILE 131072 /* bytes of /etc/mime.types read */
+#define MAX_LISTING 262144        /* bytes of a directory listing page */
+#define MAX_LISTING_ENTRIES 4096  /* entries shown in a listing */
 
 /* Output buffering. */
 #define IO_BUF 65536              /* relay buffer between script and client */
@@ -63,8 +68,21 @@ struct config {
 	int n_cgi_exts;
 	const char *extra_env[MAX_EXTRA_ENV]; /* "NAME=VALUE" */
 	int n_extra_env;
+	struct {
+		const char *ext, *path;
+	} interp[MAX_CGI_RULES];   /* --interpreter .EXT=PATH */
+	int n_interp;
 	long long max_body;
 	int cgi_timeout;           /* seconds */
+	int cgi_idle_timeout;      /* seconds */
+	int https;                 /* TLS is terminated in front of us */
+	int pass_auth;             /* Authorization reaches scripts */
+	int allow_writable;        /* group/world-writable scripts may run */
+	int list_dirs;             /* directories without an index are listed */
+	int gzip_static;           /* FILE.gz for clients accepting gzip */
+	int vhosts;                /* ROOT/HOST/ per Host field */
+	int base_fd;               /* ROOT; root_fd is the virtual host's */
+	char base_real[MAX_PATH];
 };
 
 extern struct config cfg;

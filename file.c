@@ -12,6 +12,7 @@
  * sent with sendfile(2).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -34,6 +35,7 @@ open_beneath(int dir_fd, const char *name, int flags)
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	char path[PATH_MAX], real[PATH_MAX];
+	const char *base;
 	size_t rl;
 	int fd;
 
@@ -43,16 +45,17 @@ open_beneath(int dir_fd, const char *name, int flags)
 			return fd;
 		no_openat2 = 1;
 	}
-	/* Fallback: only for the root's descriptor; check the real path. */
-	if (dir_fd != cfg.root_fd) {
+	/* Fallback: only for the roots' descriptors; check the real path. */
+	if (dir_fd != cfg.root_fd && dir_fd != cfg.base_fd) {
 		errno = EXDEV;
 		return -1;
 	}
-	if (snprintf(path, sizeof path, "%s/%s", cfg.root_real, name) >=
+	base = dir_fd == cfg.root_fd ? cfg.root_real : cfg.base_real;
+	if (snprintf(path, sizeof path, "%s/%s", base, name) >=
 	    (int)sizeof path || realpath(path, real) == NULL)
 		return -1;
-	rl = strlen(cfg.root_real);
-	if (strncmp(real, cfg.root_real, rl) != 0 ||
+	rl = strlen(base);
+	if (strncmp(real, base, rl) != 0 ||
 	    (real[rl] != '/' && real[rl] != '\0' && rl > 1)) {
 		errno = EXDEV;
 		return -1;
@@ -165,17 +168,178 @@ static const struct {
 	{"tar", "application/x-tar"},
 };
 
+/* Look ext up in /etc/mime.types ("type ext ext ..." lines), read once
+ * and only when the built-in table has no answer. */
+static const char *
+system_mime(const char *ext)
+{
+	static char types[MAX_MIME_TYPES_FILE + 1], found[128];
+	static int loaded;
+	size_t el = strlen(ext);
+	char *line, *p, *end;
+	int fd;
+	ssize_t n;
+
+	if (!loaded) {
+		loaded = 1;
+		fd = open("/etc/mime.types", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, types, MAX_MIME_TYPES_FILE);
+			types[n > 0 ? n : 0] = '\0';
+			close(fd);
+		}
+	}
+	for (line = types; *line; line = *end ? end + 1 : end) {
+		end = strchr(line, '\n');
+		if (end == NULL)
+			end = line + strlen(line);
+		if (*line == '#')
+			continue;
+		for (p = line; p < end && *p != ' ' && *p != '\t'; p++)
+			;
+		size_t tl = (size_t)(p - line);
+		while (p < end) {
+			while (p < end && (*p == ' ' || *p == '\t'))
+				p++;
+			char *w = p;
+			while (p < end && *p != ' ' && *p != '\t')
+				p++;
+			if ((size_t)(p - w) == el && strncasecmp(w, ext, el) == 0 &&
+			    tl + 16 < sizeof found) {
+				memcpy(found, line, tl);
+				found[tl] = '\0';
+				/* RFC 6838 §4.2.1: text types want a charset */
+				if (strncmp(found, "text/", 5) == 0)
+					strcat(found, "; charset=utf-8");
+				return found;
+			}
+		}
+	}
+	return NULL;
+}
+
 const char *
 file_mime(const char *name)
 {
-	const char *dot = strrchr(name, '.');
+	const char *dot = strrchr(name, '.'), *t;
 	size_t i;
 
-	if (dot != NULL && strchr(dot, '/') == NULL)
+	if (dot != NULL && strchr(dot, '/') == NULL) {
 		for (i = 0; i < sizeof mime / sizeof mime[0]; i++)
 			if (strcasecmp(dot + 1, mime[i].ext) == 0)
 				return mime[i].type;
+		if (dot[1] != '\0' && (t = system_mime(dot + 1)) != NULL)
+			return t;
+	}
 	return "application/octet-stream";
+}
+
+int
+file_url_encode(const char *path, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	unsigned char ch;
+
+	/* RFC 3986 §3.3: pchar and '/' stay, the rest is percent-encoded */
+	for (; *path; path++) {
+		ch = (unsigned char)*path;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-._~!$&'()*+,;=:@/", ch)) {
+			if (o + 1 >= size)
+				return -1;
+			out[o++] = (char)ch;
+		} else {
+			if (o + 3 >= size)
+				return -1;
+			out[o++] = '%';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		}
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Append s to the listing, HTML-escaped. */
+static void
+html_put(char *buf, size_t *len, size_t size, const char *s)
+{
+	for (; *s && *len + 8 < size; s++) {
+		const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" :
+		                *s == '&' ? "&amp;" : *s == '"' ? "&quot;" :
+		                *s == '\'' ? "&#39;" : NULL;
+		if (e) {
+			memcpy(buf + *len, e, strlen(e));
+			*len += strlen(e);
+		} else {
+			buf[(*len)++] = *s;
+		}
+	}
+}
+
+int
+file_list(struct conn *c, const struct request *req)
+{
+	static char page[MAX_LISTING], names[MAX_LISTING];
+	static char *sorted[MAX_LISTING_ENTRIES];
+	char href[3 * 256 + 8];
+	struct response r;
+	struct dirent *d;
+	size_t len = 0, nl = 0, n = 0, i;
+	DIR *dir;
+	int fd;
+
+	fd = open_beneath(cfg.root_fd, req->path[1] ? req->path + 1 : ".",
+	                  O_RDONLY | O_DIRECTORY);
+	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		http_response_init(&r, S_NOT_FOUND);
+		return conn_respond_error(c, req, &r);
+	}
+	while ((d = readdir(dir)) != NULL && n < MAX_LISTING_ENTRIES) {
+		size_t l = strlen(d->d_name);
+		if (d->d_name[0] == '.' || nl + l + 2 > sizeof names)
+			continue; /* hidden elements are never served */
+		memcpy(names + nl, d->d_name, l);
+		if (d->d_type == DT_DIR)
+			names[nl + l++] = '/';
+		names[nl + l] = '\0';
+		sorted[n++] = names + nl;
+		nl += l + 1;
+	}
+	closedir(dir);
+	qsort(sorted, n, sizeof *sorted, name_cmp);
+	len = (size_t)snprintf(page, sizeof page,
+	                       "<!DOCTYPE html>\n<html><head><title>Index of ");
+	html_put(page, &len, sizeof page, req->path);
+	len += (size_t)snprintf(page + len, sizeof page - len,
+	                        "</title></head><body><h1>Index of ");
+	html_put(page, &len, sizeof page, req->path);
+	len += (size_t)snprintf(page + len, sizeof page - len, "</h1>\n<ul>\n");
+	for (i = 0; i < n; i++) {
+		if (file_url_encode(sorted[i], href, sizeof href) < 0)
+			continue;
+		len += (size_t)snprintf(page + len, sizeof page - len, "<li><a href=\"");
+		html_put(page, &len, sizeof page, href);
+		len += (size_t)snprintf(page + len, sizeof page - len, "\">");
+		html_put(page, &len, sizeof page, sorted[i]);
+		len += (size_t)snprintf(page + len, sizeof page - len, "</a></li>\n");
+		if (len + 64 >= sizeof page)
+			break;
+	}
+	len += (size_t)snprintf(page + len, sizeof page - len, "</ul></body></html>\n");
+	http_response_init(&r, S_OK);
+	http_add_header(&r, "Content-Type", "text/html; charset=utf-8", 24, 0);
+	r.content_length = (long long)len;
+	return conn_respond(c, req, &r, page, len);
 }
 
 /* Does an If-Match / If-None-Match list match our entity-tag (§13.1.1)?
@@ -261,15 +425,49 @@ parse_range(const char *v, size_t len, off_t size, off_t *from, off_t *to)
 	return 1;
 }
 
+/* Does Accept-Encoding admit gzip (RFC 9110 §12.5.3), q=0 meaning no? */
+static int
+accepts_gzip(const struct request *req)
+{
+	const struct header *h;
+	size_t pos = 0;
+	const char *p, *end, *e;
+
+	while ((h = http_header(req, "Accept-Encoding", &pos)) != NULL) {
+		for (p = h->value, end = p + h->value_len; p < end; p = e + 1) {
+			while (p < end && (*p == ' ' || *p == ','))
+				p++;
+			e = memchr(p, ',', (size_t)(end - p));
+			if (e == NULL)
+				e = end;
+			if ((e - p >= 4 && strncasecmp(p, "gzip", 4) == 0 &&
+			     (e - p == 4 || p[4] == ';' || p[4] == ' ')) ||
+			    (e - p >= 1 && *p == '*' && (e - p == 1 || p[1] == ';'))) {
+				const char *q = memchr(p, ';', (size_t)(e - p));
+				while (q && q + 1 < e && (q[1] == ' ' || q[1] == ';'))
+					q++;
+				if (q && e - q >= 3 && strncasecmp(q + 1, "q=0", 3) == 0 &&
+				    strspn(q + 4, "0.") >= (size_t)(e - q - 4))
+					return 0;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 int
 file_serve(struct conn *c, const struct request *req, struct target *t,
            struct response *r)
 {
 	const struct header *h, *inm, *im;
+	struct stat gz;
 	const struct stat *st = &t->st;
+	char gzname[MAX_PATH + 4];
+	int gzip = 0;
 	char etag[80], lm[32];
 	time_t since;
-	off_t from = 0, to = st->st_size - 1;
+	off_t from = 0, to;
 	int fd, range = 0, rc = -1;
 
 	fd = open_beneath(cfg.root_fd, t->rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
@@ -286,12 +484,30 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 			return conn_respond_error(c, req, r);
 		}
 	}
+	/* --gzip-static: FILE.gz stands for FILE when the client takes it */
+	if (cfg.gzip_static &&
+	    snprintf(gzname, sizeof gzname, "%s.gz", t->rel) < (int)sizeof gzname) {
+		int gfd = open_beneath(cfg.root_fd, gzname, O_RDONLY | O_NONBLOCK);
+		if (gfd >= 0 && fstat(gfd, &gz) == 0 && S_ISREG(gz.st_mode)) {
+			gzip = 1;
+			if (accepts_gzip(req)) {
+				close(fd);
+				fd = gfd;
+				st = &gz;
+				gzip = 2;
+				gfd = -1;
+			}
+		}
+		if (gfd >= 0)
+			close(gfd);
+	}
 	snprintf(etag, sizeof etag, "\"%llx-%llx-%llx.%lx\"",
 	         (unsigned long long)st->st_ino, (unsigned long long)st->st_size,
 	         (unsigned long long)st->st_mtim.tv_sec,
 	         (unsigned long)st->st_mtim.tv_nsec);
 	http_date(st->st_mtim.tv_sec, lm);
 
+	to = st->st_size - 1;
 	http_response_init(r, S_OK);
 	/* RFC 9110 §13.2.2: the order of evaluation of preconditions. */
 	if ((h = http_header(req, "If-Match", NULL)) != NULL) {
@@ -333,6 +549,10 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 	}
 	http_add_header(r, "Last-Modified", lm, strlen(lm), 1);
 	http_add_header(r, "ETag", etag, strlen(etag), 1);
+	if (gzip)
+		http_add_header(r, "Vary", "Accept-Encoding", 15, 0);
+	if (gzip == 2)
+		http_add_header(r, "Content-Encoding", "gzip", 4, 0);
 	if (r->status == S_NOT_MODIFIED) {
 		rc = conn_respond(c, req, r, NULL, 0);
 		close(fd);

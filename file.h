@@ -35,6 +35,10 @@ int open_beneath(int dir_fd, const char *name, int flags);
  * or -1 when the connection must be closed. */
 int file_serve(struct conn *c, const struct request *req, struct target *t,
                struct response *r);
+/* A listing of the directory req->path (--list-dirs). */
+int file_list(struct conn *c, const struct request *req);
+/* Percent-encode a path for a URL (RFC 3986 §3.3); -1 if it does not fit. */
+int file_url_encode(const char *path, char *out, size_t size);
 /* Content-Type for a file name. */
 const char *file_mime(const char *name);
 

@@ -502,6 +502,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	struct obuf o = {obuf_mem, 0, sizeof obuf_mem};
 	struct cgi_head h;
 	long long start = now_ms(), last_out = start, last_write = start;
+	long long last_in = start;
 	long long exit_time = 0, out_eof = 0, deadline = start + (long long)cfg.cgi_timeout * 1000;
 	long long idle_ms = (long long)cfg.cgi_idle_timeout * 1000;
 	pid_t pid;
@@ -566,6 +567,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			if (n > 0) {
 				ilen = (size_t)n;
 				ioff = 0;
+				last_in = now_ms();
 			} else if (n == 0) {
 				body_eof = 1;
 			} else if (n == -2) {
@@ -625,6 +627,18 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 
 		/* The clocks: total, idle output, slow client, linger. */
 		wake = deadline;
+		if (i_in >= 0) {
+			/* the client stopped sending the body it announced */
+			if (now - last_in >= TIMEOUT_IO_MS) {
+				log_error("%s: request body timed out", s->log_name);
+				if (!head_done)
+					f->error(f->ctx, S_REQUEST_TIMEOUT);
+				result = CGI_CLOSE;
+				goto kill;
+			}
+			if (last_in + TIMEOUT_IO_MS < wake)
+				wake = last_in + TIMEOUT_IO_MS;
+		}
 		if (finish_at != 0 && finish_at < wake)
 			wake = finish_at;
 		if (o.len > ooff) {

@@ -74,8 +74,8 @@ struct request {
 	/* Filled by http_parse_request from the fields above. */
 	const char *query;         /* after '?', raw, not terminated */
 	size_t query_len;          /* 0 and query == NULL: no '?' */
-	const struct header *host; /* Host field or authority of absolute form */
-	const char *host_s;
+	const struct header *host; /* the Host field, NULL if none */
+	const char *host_s;        /* authority of absolute form, else Host */
 	size_t host_len;
 	long long content_length;  /* -1: none */
 	int chunked;               /* Transfer-Encoding: chunked */
@@ -118,9 +118,10 @@ int http_percent_decode(const char *s, size_t len, char *out);
  * The chunked transfer coding (RFC 9112 §7.1), decoded in place.
  * http_chunked_decode decodes buf[0..*len) and sets *len to the number of
  * data bytes now at the start of buf.  Returns -2 while more input is
- * wanted, -1 on a syntax error or limit (reason set), or the number of
- * bytes past the end of the message (the last chunk and trailer), which
- * follow the data in buf.
+ * wanted (all of buf was consumed), -1 on a syntax error or limit (reason
+ * set), or, once the message ends (last chunk and trailer section), the
+ * number of bytes of buf consumed: the bytes after that (a pipelined
+ * request) are left where they were, after the data.
  */
 struct chunked {
 	int state;

@@ -32,8 +32,10 @@ tests/unit: tests/unit.c http.c http.h cgid.h
 fuzz/%: fuzz/%.c http.c http.h cgid.h
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< http.c
 
+# As root (a container, a fresh VM), scripts run only with --allow-root.
 run: cgid
-	./cgid -l 127.0.0.1:8080 --log stderr examples/www
+	./cgid -l 127.0.0.1:8080 --log stderr \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root) examples/www
 
 test:
 	@sh tests/deps.sh

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -463,6 +464,8 @@ relay_stderr(const struct cgi_script *s, char *ebuf, size_t *elen, int flush)
 	*elen = left;
 }
 
+volatile pid_t cgi_running;
+
 /* Start the script: vfork, and in the child only system calls on its own
  * descriptors and state (RFC 3875 §7.2: the script's directory). */
 static pid_t
@@ -475,6 +478,16 @@ spawn(const struct cgi_script *s, int in, int out, int err, char **argv,
 	if (pid != 0)
 		return pid;
 	setsid();
+	/* Resource limits bound what one script can take (0: none). */
+	static const int res[4] = {RLIMIT_CPU, RLIMIT_AS, RLIMIT_NOFILE,
+	                           RLIMIT_NPROC};
+	const long long val[4] = {cfg.limit_cpu, cfg.limit_as,
+	                          cfg.limit_nofile, cfg.limit_nproc};
+	for (int i = 0; i < 4; i++) {
+		struct rlimit rl = {(rlim_t)val[i], (rlim_t)val[i]};
+		if (val[i] > 0 && setrlimit(res[i], &rl) < 0)
+			_exit(126);
+	}
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);
 	/* chdir through the directory's descriptor, then close the rest */
@@ -508,6 +521,12 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	pid_t pid;
 	ssize_t n;
 
+	if (geteuid() == 0 && !cfg.allow_root) {
+		log_error("%s: refusing to run a script as root (use --user, "
+		          "or --allow-root)", s->log_name);
+		f->error(f->ctx, S_INTERNAL_SERVER_ERROR);
+		return CGI_CLOSE;
+	}
 	if (pipe2(err, O_CLOEXEC) < 0)
 		goto spawn_fail;
 	if (s->nph_fd >= 0) {
@@ -553,6 +572,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	if (out[0] >= 0)
 		fcntl(out[0], F_SETFL, O_NONBLOCK);
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	cgi_running = pid;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	for (;;) {
@@ -812,6 +832,7 @@ kill:
 		relay_stderr(s, ebuf, &elen, 1);
 done:
 	kill_group(pid, &exited, &wstatus);
+	cgi_running = 0;
 	f->exit_status = exited ? wstatus : -1;
 	if (pidfd >= 0)
 		close(pidfd);

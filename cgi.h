@@ -117,6 +117,9 @@ enum cgi_result {
 	CGI_REDIRECT,              /* local redirect requested */
 };
 
+/* The script running now, for a SIGTERM handler to end its group. */
+extern volatile pid_t cgi_running;
+
 enum cgi_result cgi_run(const struct cgi_script *s, char *const envp[],
                         struct cgi_front *f);
 

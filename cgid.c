@@ -25,16 +25,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,6 +75,15 @@ static const char usage[] =
 "      --list-dirs           list directories that have no index\n"
 "      --gzip-static         send FILE.gz to clients that accept gzip\n"
 "      --vhosts              serve ROOT/HOST/ for each Host field\n"
+"      --user USER[:GROUP]   drop to USER (and GROUP) before serving\n"
+"      --chroot DIR          chroot to DIR first (ROOT is then inside it)\n"
+"      --allow-root          let scripts run as root\n"
+"      --limit NAME=VALUE    limit for scripts: cpu (seconds), as (bytes),\n"
+"                            nofile, nproc; 0 for none (repeatable)\n"
+"      --max-connections N   connections served at once when accepting\n"
+"                            (default 256; more wait in the backlog)\n"
+"      --grace SECONDS       time open connections get on SIGTERM (default 10)\n"
+"      --idle-exit SECONDS   exit when no connection came for that long\n"
 "      --env NAME=VALUE      add a variable to every CGI environment\n"
 "      --pass-env NAME       pass cgid's variable NAME to CGI programs\n"
 "  -h, --help                show this help\n"
@@ -736,40 +750,172 @@ serve(int rfd, int wfd)
 
 /* ---- Accepting ---- */
 
+/*
+ * systemd's notification protocol (sd_notify(3)): one datagram to the
+ * socket named by NOTIFY_SOCKET ('@' for the abstract namespace).  It is
+ * a documented stable interface, so cgid speaks it without libsystemd.
+ */
+static int notify_fd = -1;
+static struct sockaddr_un notify_addr;
+static socklen_t notify_len;
+
 static void
-reap(int sig)
+notify_init(void)
 {
-	int saved = errno;
+	const char *path = getenv("NOTIFY_SOCKET");
+	size_t len;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    (len = strlen(path)) >= sizeof notify_addr.sun_path)
+		return;
+	notify_addr.sun_family = AF_UNIX;
+	memcpy(notify_addr.sun_path, path, len);
+	if (path[0] == '@')
+		notify_addr.sun_path[0] = '\0';
+	notify_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
+static void
+notify(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	int n;
+
+	if (notify_fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof msg)
+		sendto(notify_fd, msg, (size_t)n, MSG_NOSIGNAL,
+		       (struct sockaddr *)&notify_addr, notify_len);
+}
+
+static volatile sig_atomic_t children, stopping;
+static pid_t *kids;              /* the open connections' processes */
+
+static void
+on_sigchld(int sig)
+{
+	int saved = errno, i;
+	pid_t pid;
 
 	(void)sig;
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+		for (i = 0; i < cfg.max_connections; i++)
+			if (kids[i] == pid) {
+				kids[i] = 0;
+				children--;
+				break;
+			}
+	}
 	errno = saved;
 }
 
+static void
+on_sigterm(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* SIGTERM in a connection's process: end the script's group, then us. */
+static void
+on_sigterm_child(int sig)
+{
+	pid_t pid = cgi_running;
+
+	(void)sig;
+	if (pid > 0)
+		kill(-pid, SIGKILL);
+	_exit(1);
+}
+
+static long long
+now_ms(void)
+{
+	return now_us() / 1000;
+}
+
+/*
+ * Accept connections and fork a child for each.  At most max_connections
+ * children run; past that the listeners are not polled and new
+ * connections wait in the kernel's backlog.  SIGTERM stops accepting and
+ * gives open connections the grace period.  --idle-exit ends the process
+ * when nothing has happened for that long.
+ */
 static void
 accept_loop(const int *fds, int n)
 {
 	struct pollfd p[MAX_LISTEN];
 	struct sigaction sa = {0};
-	int i, fd;
+	sigset_t chld;
+	long long served = 0, last = now_ms(), watchdog_ms = 0, next_dog = 0;
+	long long now, wake;
+	const char *v;
+	int i, fd, timeout, reported = 0;
 	pid_t pid;
 
-	sa.sa_handler = reap;
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	kids = calloc((size_t)cfg.max_connections, sizeof *kids);
+	if (kids == NULL)
+		die("out of memory", NULL);
+	notify_init();
+	sa.sa_handler = on_sigchld;
+	sa.sa_flags = SA_NOCLDSTOP;
 	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = on_sigterm;
+	sa.sa_flags = 0;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	for (i = 0; i < n; i++) {
 		p[i].fd = fds[i];
-		p[i].events = POLLIN;
 		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
 	}
-	for (;;) {
-		if (poll(p, (nfds_t)n, -1) < 0) {
+	/* sd_watchdog_enabled(3): WATCHDOG_USEC, for us if WATCHDOG_PID is */
+	if ((v = getenv("WATCHDOG_USEC")) != NULL &&
+	    ((v = getenv("WATCHDOG_PID")) == NULL ||
+	     strtol(v, NULL, 10) == (long)getpid()))
+		watchdog_ms = atoll(getenv("WATCHDOG_USEC")) / 2000;
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	notify("READY=1\nSTATUS=accepting connections");
+
+	while (!stopping) {
+		if (children != reported) {
+			reported = children;
+			notify("STATUS=%d open, %lld served", (int)reported, served);
+		}
+		now = now_ms();
+		wake = -1;
+		if (watchdog_ms > 0) {
+			if (now >= next_dog) {
+				notify("WATCHDOG=1");
+				next_dog = now + watchdog_ms;
+			}
+			wake = next_dog;
+		}
+		if (cfg.idle_exit > 0 && children == 0) {
+			if (now - last >= cfg.idle_exit * 1000LL) {
+				log_info("no connection for %d s: exiting", cfg.idle_exit);
+				break;
+			}
+			if (wake < 0 || last + cfg.idle_exit * 1000LL < wake)
+				wake = last + cfg.idle_exit * 1000LL;
+		}
+		timeout = wake < 0 ? -1 : (int)(wake - now);
+		for (i = 0; i < n; i++)
+			p[i].events = children < cfg.max_connections ? POLLIN : 0;
+		if (poll(p, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
-			die("poll", strerror(errno));
+			log_error("poll: %s", strerror(errno));
+			break;
 		}
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n && !stopping; i++) {
 			if (!(p[i].revents & POLLIN))
 				continue;
 			fd = accept4(p[i].fd, NULL, NULL, SOCK_CLOEXEC);
@@ -777,22 +923,63 @@ accept_loop(const int *fds, int n)
 				if (errno != EAGAIN && errno != EINTR &&
 				    errno != ECONNABORTED)
 					log_error("accept: %s", strerror(errno));
-				if (errno == EMFILE || errno == ENFILE)
+				if (errno == EMFILE || errno == ENFILE ||
+				    errno == ENOBUFS || errno == ENOMEM)
 					usleep(100000);
 				continue;
 			}
+			last = now_ms();
+			/* record the child before its SIGCHLD can arrive */
+			sigprocmask(SIG_BLOCK, &chld, NULL);
 			pid = fork();
 			if (pid == 0) {
 				signal(SIGCHLD, SIG_DFL);
+				sigprocmask(SIG_UNBLOCK, &chld, NULL);
+				signal(SIGINT, SIG_DFL);
+				signal(SIGTERM, on_sigterm_child);
 				for (int j = 0; j < n; j++)
 					close(fds[j]);
+				if (notify_fd >= 0)
+					close(notify_fd);
 				serve(fd, fd);
 				_exit(0);
 			}
-			if (pid < 0)
-				log_error("fork: %s", strerror(errno));
 			close(fd);
+			if (pid < 0) {
+				sigprocmask(SIG_UNBLOCK, &chld, NULL);
+				log_error("fork: %s", strerror(errno));
+				continue;
+			}
+			for (int j = 0; j < cfg.max_connections; j++)
+				if (kids[j] == 0) {
+					kids[j] = pid;
+					break;
+				}
+			children++;
+			sigprocmask(SIG_UNBLOCK, &chld, NULL);
+			served++;
+			notify("STATUS=%d open, %lld served", (int)children, served);
 		}
+	}
+
+	/* Stop: no new connections; the open ones get the grace period. */
+	notify("STOPPING=1\nSTATUS=stopping, %d open", (int)children);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	for (long long until = now_ms() + cfg.grace * 1000LL;
+	     children > 0 && now_ms() < until;)
+		usleep(20000);
+	if (children > 0) {
+		log_error("%d connections still open after %d s: ending them",
+		          (int)children, cfg.grace);
+		sigprocmask(SIG_BLOCK, &chld, NULL);
+		for (i = 0; i < cfg.max_connections; i++)
+			if (kids[i] > 0)
+				kill(kids[i], SIGTERM);
+		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		for (long long until = now_ms() + 2000;
+		     children > 0 && now_ms() < until;)
+			usleep(20000);
 	}
 }
 
@@ -844,7 +1031,8 @@ listen_on(const char *spec)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0)
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+	    listen(fd, LISTEN_BACKLOG) < 0)
 		die(strerror(errno), spec);
 	return fd;
 }
@@ -881,6 +1069,66 @@ number(const char *s, const char *opt, long long max)
 	return v;
 }
 
+/* --limit NAME=VALUE */
+static void
+set_limit(const char *arg)
+{
+	static const struct {
+		const char *name;
+		long long *v;
+	} names[] = {
+		{"cpu", &cfg.limit_cpu}, {"as", &cfg.limit_as},
+		{"nofile", &cfg.limit_nofile}, {"nproc", &cfg.limit_nproc},
+	};
+	const char *eq = strchr(arg, '=');
+	size_t i;
+
+	for (i = 0; eq && i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i].name) == (size_t)(eq - arg) &&
+		    strncmp(arg, names[i].name, (size_t)(eq - arg)) == 0) {
+			*names[i].v = number(eq + 1, "--limit", LLONG_MAX);
+			return;
+		}
+	die_usage("invalid --limit (cpu, as, nofile or nproc =VALUE)", arg);
+}
+
+/*
+ * --user USER[:GROUP]: the order is setgroups, setresgid, setresuid, and
+ * then a check that none of the old ids can be regained.
+ */
+static void
+drop_privileges(const char *spec)
+{
+	char name[256];
+	const char *colon = strchr(spec, ':');
+	struct passwd *pw;
+	struct group *gr;
+	uid_t uid, ru, eu, su;
+	gid_t gid, rg, eg, sg;
+	size_t nl = colon ? (size_t)(colon - spec) : strlen(spec);
+
+	if (nl == 0 || nl >= sizeof name)
+		die("invalid --user", spec);
+	memcpy(name, spec, nl);
+	name[nl] = '\0';
+	if ((pw = getpwnam(name)) == NULL)
+		die("no such user", name);
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (colon != NULL) {
+		if ((gr = getgrnam(colon + 1)) == NULL)
+			die("no such group", colon + 1);
+		gid = gr->gr_gid;
+	}
+	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0)
+		die("cannot change user", strerror(errno));
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
+	    ru != uid || eu != uid || su != uid || rg != gid || eg != gid ||
+	    sg != gid || (uid != 0 && setuid(0) == 0))
+		die("privileges were not dropped", name);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -899,6 +1147,13 @@ main(int argc, char **argv)
 		{"list-dirs", no_argument, &cfg.list_dirs, 1},
 		{"gzip-static", no_argument, &cfg.gzip_static, 1},
 		{"vhosts", no_argument, &cfg.vhosts, 1},
+		{"user", required_argument, NULL, 'u'},
+		{"chroot", required_argument, NULL, 'C'},
+		{"allow-root", no_argument, &cfg.allow_root, 1},
+		{"limit", required_argument, NULL, 'R'},
+		{"max-connections", required_argument, NULL, 'M'},
+		{"grace", required_argument, NULL, 'G'},
+		{"idle-exit", required_argument, NULL, 'X'},
 		{"env", required_argument, NULL, 'e'},
 		{"pass-env", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
@@ -906,6 +1161,7 @@ main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *listen_specs[MAX_LISTEN], *log_dest = NULL, *v;
+	const char *user = NULL, *chroot_dir = NULL;
 	int n_listen = 0, dirs_set = 0, exts_set = 0, ch, fd, i;
 	int fds[MAX_LISTEN], nfds = 0, client = -1;
 
@@ -917,6 +1173,12 @@ main(int argc, char **argv)
 	cfg.max_body = DEFAULT_MAX_BODY;
 	cfg.cgi_timeout = DEFAULT_CGI_TIMEOUT;
 	cfg.cgi_idle_timeout = DEFAULT_CGI_IDLE;
+	cfg.limit_as = DEFAULT_LIMIT_AS;
+	cfg.limit_nofile = DEFAULT_LIMIT_NOFILE;
+	cfg.limit_nproc = DEFAULT_LIMIT_NPROC;
+	cfg.limit_cpu = -1;
+	cfg.max_connections = DEFAULT_MAX_CONNECTIONS;
+	cfg.grace = DEFAULT_GRACE;
 	cfg.cgi_dirs[cfg.n_cgi_dirs++] = "/cgi-bin/";
 	cfg.cgi_exts[cfg.n_cgi_exts++] = ".cgi";
 	while ((ch = getopt_long(argc, argv, "l:hV", opts, NULL)) != -1) {
@@ -973,6 +1235,27 @@ main(int argc, char **argv)
 			cfg.interp[cfg.n_interp].ext = optarg;
 			cfg.interp[cfg.n_interp++].path = v + 1;
 			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'C':
+			chroot_dir = optarg;
+			break;
+		case 'R':
+			set_limit(optarg);
+			break;
+		case 'M':
+			cfg.max_connections = (int)number(optarg, "--max-connections",
+			                                  65536);
+			if (cfg.max_connections == 0)
+				die_usage("invalid value for", "--max-connections");
+			break;
+		case 'G':
+			cfg.grace = (int)number(optarg, "--grace", 86400);
+			break;
+		case 'X':
+			cfg.idle_exit = (int)number(optarg, "--idle-exit", 86400 * 365);
+			break;
 		case 'e':
 			if (strchr(optarg, '=') == NULL || optarg[0] == '=' ||
 			    cfg.n_extra_env == MAX_EXTRA_ENV)
@@ -1005,6 +1288,8 @@ main(int argc, char **argv)
 		die_usage(optind < argc ? "too many arguments" : "missing ROOT",
 		          "");
 	cfg.root = argv[optind];
+	if (cfg.limit_cpu < 0)
+		cfg.limit_cpu = cfg.cgi_timeout;
 
 	/* Activation: find the connection or the listening sockets. */
 	v = getenv("LISTEN_PID");
@@ -1038,11 +1323,15 @@ main(int argc, char **argv)
 		        strerror(errno));
 		return 1;
 	}
+	if (chroot_dir != NULL && (chroot(chroot_dir) < 0 || chdir("/") < 0))
+		die("cannot chroot", strerror(errno));
 	cfg.base_fd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cfg.base_fd < 0 || realpath(cfg.root, cfg.base_real) == NULL)
 		die("cannot use ROOT", cfg.root);
 	cfg.root_fd = cfg.base_fd;
 	strcpy(cfg.root_real, cfg.base_real);
+	if (user != NULL)
+		drop_privileges(user);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (client >= 0) {

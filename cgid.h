@@ -37,6 +37,17 @@
 #define CGI_LINGER_MS 2000        /* output pipe held open after the script exits */
 #define CGI_KILL_GRACE_MS 1000    /* SIGTERM to SIGKILL */
 
+/* The accepting (long-running) mode. */
+#define DEFAULT_MAX_CONNECTIONS 256 /* --max-connections: more wait in the backlog */
+#define DEFAULT_GRACE 10          /* --grace: seconds open connections get on SIGTERM */
+#define LISTEN_BACKLOG 511
+
+/* Resource limits for scripts (--limit NAME=VALUE), 0 = unlimited. */
+#define DEFAULT_LIMIT_AS (1LL << 30)  /* address space, bytes */
+#define DEFAULT_LIMIT_NOFILE 1024     /* open files */
+#define DEFAULT_LIMIT_NPROC 256       /* processes of the scripts' user */
+                                      /* cpu: the --cgi-timeout */
+
 /* CGI. */
 #define MAX_CGI_HEAD 16384        /* script's header block: 502 past it */
 #define MAX_CGI_HEADERS 64        /* header fields from a script: 502 */
@@ -81,6 +92,11 @@ struct config {
 	int list_dirs;             /* directories without an index are listed */
 	int gzip_static;           /* FILE.gz for clients accepting gzip */
 	int vhosts;                /* ROOT/HOST/ per Host field */
+	long long limit_cpu, limit_as, limit_nofile, limit_nproc;
+	int allow_root;            /* scripts may run as root */
+	int max_connections;
+	int grace;
+	int idle_exit;             /* seconds without connections, 0 = never */
 	int base_fd;               /* ROOT; root_fd is the virtual host's */
 	char base_real[MAX_PATH];
 };

@@ -776,6 +776,8 @@ notify_init(void)
 	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 }
 
+static void notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void
 notify(const char *fmt, ...)
 {

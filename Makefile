@@ -48,8 +48,9 @@ bench: cgid
 fuzz: $(FUZZ)
 	@for f in $(FUZZ); do \
 		mkdir -p fuzz/out/$${f#fuzz/}; \
-		$$f -max_total_time=$${FUZZ_SECONDS:-300} fuzz/out/$${f#fuzz/} \
-			fuzz/corpus/$${f#fuzz/} || exit 1; \
+		dict=; [ -f $$f.dict ] && dict=-dict=$$f.dict; \
+		$$f $$dict -max_total_time=$${FUZZ_SECONDS:-300} \
+			fuzz/out/$${f#fuzz/} fuzz/corpus/$${f#fuzz/} || exit 1; \
 	done
 
 clean:

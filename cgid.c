@@ -315,15 +315,16 @@ static int
 spool_chunked(struct conn *c, struct request *req, int *status)
 {
 	struct chunked ch = {0};
-	const char *dir = "/tmp";
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char tmpl[MAX_PATH];
 	long long total = 0;
 	ssize_t r;
 	size_t len;
 	int fd;
 
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		char tmpl[] = "/tmp/cgid-body-XXXXXX";
+	if (fd < 0 && (size_t)snprintf(tmpl, sizeof tmpl, "%s/cgid-body-XXXXXX",
+	                               dir) < sizeof tmpl) {
 		fd = mkostemp(tmpl, O_CLOEXEC);
 		if (fd >= 0)
 			unlink(tmpl);

@@ -598,15 +598,12 @@ static void
 access_log(const struct conn *c, const struct request *req, int ok,
            long long start_us)
 {
-	char line[4096], when[64];
+	char line[4096], when[32];
 	const struct header *ref = ok ? http_header(req, "Referer", NULL) : NULL;
 	const struct header *ua = ok ? http_header(req, "User-Agent", NULL) : NULL;
 	struct timespec ts;
-	struct tm tm;
-	time_t t = time(NULL);
 
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	log_date(time(NULL), 1, when);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(line, sizeof line,
 	         "%s - - [%s] \"%.*s %.*s HTTP/1.%d\" %d %lld \"%.*s\" \"%.*s\" %lld",

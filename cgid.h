@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define CGID_VERSION "0.1.0"
 #define SERVER_SOFTWARE "cgid/" CGID_VERSION
@@ -110,5 +111,8 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_script(const char *script, const char *line, size_t len);
 void log_access(const char *line);
+/* UTC time as "2026-01-31T23:59:59Z " (clf = 0) or in the Common Log
+ * Format, "31/Jan/2026:23:59:59 +0000" (clf = 1); buf holds 32 bytes. */
+size_t log_date(time_t t, int clf, char *buf);
 
 #endif

@@ -906,6 +906,36 @@ static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+void
+http_gmtime(time_t t, struct tm *tm)
+{
+	long long dn, secs, era, doe, yoe, doy, mp, y;
+
+	/* Civil date from dn since 1970-01-01 in the proleptic Gregorian
+	 * calendar, by 400-year eras; glibc's gmtime_r would load the time
+	 * zone file once, which a per-connection process need not pay. */
+	dn = (long long)t / 86400;
+	secs = (long long)t % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		dn--;
+	}
+	tm->tm_hour = (int)(secs / 3600);
+	tm->tm_min = (int)(secs / 60 % 60);
+	tm->tm_sec = (int)(secs % 60);
+	tm->tm_wday = (int)(((dn % 7) + 11) % 7); /* 1970-01-01: Thursday */
+	dn += 719468;                              /* from 0000-03-01 */
+	era = (dn >= 0 ? dn : dn - 146096) / 146097;
+	doe = dn - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	y = yoe + era * 400 + (mp >= 10);
+	tm->tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+	tm->tm_mon = (int)(mp < 10 ? mp + 2 : mp - 10);
+	tm->tm_year = (int)(y - 1900);
+}
+
 size_t
 http_date(time_t t, char *buf)
 {
@@ -913,11 +943,9 @@ http_date(time_t t, char *buf)
 
 	/* The format has a four-digit year: a time outside years 0-9999
 	 * becomes the epoch or the last second of 9999. */
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
-	    tm.tm_year > 9999 - 1900) {
+	if ((long long)t < -62167219200LL || (long long)t > 253402300799LL)
 		t = t < 0 ? 0 : (time_t)253402300799LL;
-		gmtime_r(&t, &tm);
-	}
+	http_gmtime(t, &tm);
 	/* "Sun, 06 Nov 1994 08:49:37 GMT", no locale involved */
 	return (size_t)snprintf(buf, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT",
 	                        days[tm.tm_wday % 7], tm.tm_mday,

@@ -164,6 +164,8 @@ int http_add_headerf(struct response *r, const char *name, const char *fmt, ...)
 int http_serialize(const struct response *r, int minor, time_t now, char *buf,
                    size_t size);
 
+/* UTC broken-down time without touching the time zone. */
+void http_gmtime(time_t t, struct tm *tm);
 /* The IMF-fixdate of t (RFC 9110 §5.6.7) into buf (at least 30 bytes). */
 size_t http_date(time_t t, char *buf);
 /* Parse an HTTP-date in any of the three formats; -1 if invalid. */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cgid.h"
+#include "http.h"
 
 static enum log_dest dest = LOG_TO_SYSLOG;
 static int log_fd = -1;
@@ -68,6 +69,26 @@ log_open(const char *spec, int client_fd)
 	return 0;
 }
 
+size_t
+log_date(time_t t, int clf, char *buf)
+{
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May",
+	                                   "Jun", "Jul", "Aug", "Sep", "Oct",
+	                                   "Nov", "Dec"};
+	struct tm tm;
+
+	/* no strftime or gmtime_r: they would load the time zone */
+	http_gmtime(t, &tm);
+	if (clf)
+		return (size_t)snprintf(buf, 32, "%02d/%s/%04d:%02d:%02d:%02d +0000",
+		                        tm.tm_mday, months[tm.tm_mon % 12],
+		                        tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		                        tm.tm_sec);
+	return (size_t)snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ ",
+	                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	                        tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 /* Replace control bytes so that one event stays one greppable line. */
 static void
 sanitize(char *s, size_t len)
@@ -92,12 +113,8 @@ emit(int prio, const char *kind, const char *body, size_t len)
 		return;
 	}
 	if (kind[0] != '\0' || prio != LOG_INFO) {
-		if (dest == LOG_TO_FILE) {
-			time_t t = time(NULL);
-			struct tm tm;
-			gmtime_r(&t, &tm);
-			n = (int)strftime(line, 32, "%Y-%m-%dT%H:%M:%SZ ", &tm);
-		}
+		if (dest == LOG_TO_FILE)
+			n = (int)log_date(time(NULL), 0, line);
 		n += snprintf(line + n, 64, "cgid[%ld]: %s", (long)getpid(), kind);
 	}
 	memcpy(line + n, body, len);

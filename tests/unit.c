@@ -1231,6 +1231,24 @@ test_chunked_misc(void)
 /* ------------------------------------------------------------------ */
 /* Dates */
 
+/* http_gmtime agrees with the C library over five centuries. */
+static void
+test_gmtime(void)
+{
+	long long t;
+	struct tm a, b;
+
+	for (t = -6000000000LL; t < 12000000000LL; t += 86400 * 7 + 3607) {
+		time_t tt = (time_t)t;
+		gmtime_r(&tt, &a);
+		http_gmtime(tt, &b);
+		CHECK(a.tm_year == b.tm_year && a.tm_mon == b.tm_mon &&
+		      a.tm_mday == b.tm_mday && a.tm_wday == b.tm_wday &&
+		      a.tm_hour == b.tm_hour && a.tm_min == b.tm_min &&
+		      a.tm_sec == b.tm_sec);
+	}
+}
+
 static void
 test_dates(void)
 {
@@ -1464,6 +1482,7 @@ static const struct {
 	{"chunked", test_chunked},
 	{"chunked_misc", test_chunked_misc},
 	{"dates", test_dates},
+	{"gmtime", test_gmtime},
 	{"serialize", test_serialize},
 	{"misc", test_misc},
 };

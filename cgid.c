@@ -337,7 +337,7 @@ spool_chunked(struct conn *c, struct request *req, int *status)
 	}
 	for (;;) {
 		if (c->end == c->start) {
-			c->start = c->end = 0;
+			c->start = c->end = c->floor;
 			if (conn_fill(c, TIMEOUT_IO_MS) <= 0) {
 				log_error("request body: client closed or timed out");
 				*status = S_REQUEST_TIMEOUT;
@@ -556,7 +556,8 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 	}
 	if (status != 0) {
 		file_release(&t);
-		log_error("%s %s: %s", req->method_s, req->path,
+		log_error("%.*s %s: %s", (int)req->method_len, req->method_s,
+		          req->path,
 		          status == S_NOT_FOUND ? "not found" : "forbidden");
 		return respond_status(c, req, status);
 	}
@@ -594,25 +595,32 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 	return rc;
 }
 
+/* One line per request: the Combined Log Format and the duration in
+ * microseconds.  The request line is logged as it arrived. */
 static void
-access_log(const struct conn *c, const struct request *req, int ok,
-           long long start_us)
+access_log(const struct conn *c, const struct request *req, long long start_us)
 {
 	char line[4096], when[32];
-	const struct header *ref = ok ? http_header(req, "Referer", NULL) : NULL;
-	const struct header *ua = ok ? http_header(req, "User-Agent", NULL) : NULL;
+	const struct header *ref = req ? http_header(req, "Referer", NULL) : NULL;
+	const struct header *ua = req ? http_header(req, "User-Agent", NULL) : NULL;
+	const char *rl = c->buf, *end = c->buf + c->end, *nl;
 	struct timespec ts;
 
+	while (rl < end && (*rl == '\r' || *rl == '\n'))
+		rl++;
+	nl = memchr(rl, '\n', (size_t)(end - rl));
+	if (nl == NULL)
+		nl = end;
+	if (nl > rl && nl[-1] == '\r')
+		nl--;
 	log_date(time(NULL), 1, when);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(line, sizeof line,
-	         "%s - - [%s] \"%.*s %.*s HTTP/1.%d\" %d %lld \"%.*s\" \"%.*s\" %lld",
-	         c->remote_addr, when, ok ? (int)req->method_len : 1,
-	         ok ? req->method_s : "-", ok ? (int)req->target_len : 1,
-	         ok ? req->target : "-", ok ? req->minor : 0, c->status,
-	         c->bytes_out, ref ? (int)ref->value_len : 1,
-	         ref ? ref->value : "-", ua ? (int)ua->value_len : 1,
-	         ua ? ua->value : "-",
+	         "%s - - [%s] \"%.*s\" %d %lld \"%.*s\" \"%.*s\" %lld",
+	         c->remote_addr, when, nl > rl ? (int)(nl - rl) : 1,
+	         nl > rl ? rl : "-", c->status, c->bytes_out,
+	         ref ? (int)ref->value_len : 1, ref ? ref->value : "-",
+	         ua ? (int)ua->value_len : 1, ua ? ua->value : "-",
 	         (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - start_us);
 	/* control bytes never reach the log line */
 	for (char *p = line; *p; p++)
@@ -642,6 +650,7 @@ handle_request(struct conn *c)
 
 	c->status = 0;
 	c->bytes_out = 0;
+	c->floor = 0;
 	conn_compact(c);
 	for (;;) {
 		n = http_parse_request(c->buf, c->end, &req, &status);
@@ -661,7 +670,7 @@ handle_request(struct conn *c)
 				if (c->end > 0) {
 					log_error("request head timed out");
 					respond_status(c, NULL, S_REQUEST_TIMEOUT);
-					access_log(c, &req, 0, start);
+					access_log(c, NULL, start);
 				}
 				return 0;
 			}
@@ -678,10 +687,10 @@ handle_request(struct conn *c)
 	if (n < 0) {
 		log_error("%d %s: %s", status, http_reason(status), req.reason);
 		respond_status(c, req.method_s ? &req : NULL, status);
-		access_log(c, &req, req.target != NULL, start);
+		access_log(c, NULL, start);
 		return 0;
 	}
-	c->start = (size_t)n;
+	c->start = c->floor = (size_t)n;
 	if (c->nrequests >= MAX_REQUESTS_PER_CONN)
 		req.keep_alive = 0;
 	for (;;) {
@@ -718,7 +727,7 @@ handle_request(struct conn *c)
 			req.chunked = 0;
 		}
 	}
-	access_log(c, &req, 1, start);
+	access_log(c, &req, start);
 	return rc >= 0 && req.keep_alive && !(c->status >= 400);
 }
 

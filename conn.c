@@ -61,7 +61,7 @@ conn_init(struct conn *c, int rfd, int wfd)
 
 	c->rfd = rfd;
 	c->wfd = wfd;
-	c->start = c->end = 0;
+	c->start = c->end = c->floor = 0;
 	c->nrequests = 0;
 	c->bytes_out = 0;
 	strcpy(c->remote_addr, "0.0.0.0");
@@ -128,11 +128,11 @@ conn_fill(struct conn *c, int timeout_ms)
 void
 conn_compact(struct conn *c)
 {
-	if (c->start == 0)
+	if (c->start == c->floor)
 		return;
-	memmove(c->buf, c->buf + c->start, c->end - c->start);
-	c->end -= c->start;
-	c->start = 0;
+	memmove(c->buf + c->floor, c->buf + c->start, c->end - c->start);
+	c->end -= c->start - c->floor;
+	c->start = c->floor;
 }
 
 int

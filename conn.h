@@ -17,6 +17,8 @@ struct conn {
 	int is_socket;             /* wfd is a socket: sendfile, shutdown */
 	char buf[IO_BUF];          /* input: [start, end) not yet consumed */
 	size_t start, end;
+	size_t floor;              /* [0, floor) holds the current request's
+	                              head, which compaction must keep */
 	char remote_addr[64], remote_port[8];
 	char local_addr[64], local_port[8];
 	int nrequests;
@@ -29,7 +31,7 @@ void conn_init(struct conn *c, int rfd, int wfd);
 /* Read more input; returns bytes read, 0 at EOF, -1 on error or when
  * timeout_ms passes without data (errno ETIMEDOUT). */
 ssize_t conn_fill(struct conn *c, int timeout_ms);
-/* Drop consumed input and move the rest to the front. */
+/* Drop consumed input and move the rest down to the floor. */
 void conn_compact(struct conn *c);
 /* Write all of p; -1 on error or no progress within TIMEOUT_IO_MS. */
 int conn_write(struct conn *c, const void *p, size_t n);

@@ -96,8 +96,9 @@ env_add_config(struct env *e)
  * §4.1.18: each request header as HTTP_NAME, upper case, '-' as '_'.
  * Repeated fields are joined with ", " (Cookie with "; ").  Not exported:
  * Content-Length and Content-Type (their own variables), Authorization
- * (credentials stay with the server), Proxy (httpoxy: it would become
- * HTTP_PROXY), and names holding '_', which could pose as another name.
+ * and Proxy-Authorization (credentials stay with the server), Proxy
+ * (httpoxy: it would become HTTP_PROXY), and names holding '_', which
+ * could pose as another name.
  */
 static void
 env_add_headers(struct env *e, const struct request *req)
@@ -113,7 +114,9 @@ env_add_headers(struct env *e, const struct request *req)
 		    (h->name_len == 12 && strncasecmp(h->name, "Content-Type", 12) == 0) ||
 		    (!cfg.pass_auth && h->name_len == 13 &&
 		     strncasecmp(h->name, "Authorization", 13) == 0) ||
-		    (h->name_len == 5 && strncasecmp(h->name, "Proxy", 5) == 0))
+		    (h->name_len == 5 && strncasecmp(h->name, "Proxy", 5) == 0) ||
+		    (h->name_len == 19 &&
+		     strncasecmp(h->name, "Proxy-Authorization", 19) == 0))
 			continue;
 		for (j = 0; j < i && !seen; j++)
 			seen = req->headers[j].name_len == h->name_len &&

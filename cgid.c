@@ -1105,15 +1105,20 @@ set_limit(const char *arg)
  * --user USER[:GROUP]: the order is setgroups, setresgid, setresuid, and
  * then a check that none of the old ids can be regained.
  */
-static void
-drop_privileges(const char *spec)
+struct ids {
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Look the user up before any chroot: its passwd file is outside. */
+static struct ids
+lookup_user(const char *spec)
 {
 	char name[256];
 	const char *colon = strchr(spec, ':');
 	struct passwd *pw;
 	struct group *gr;
-	uid_t uid, ru, eu, su;
-	gid_t gid, rg, eg, sg;
+	struct ids id;
 	size_t nl = colon ? (size_t)(colon - spec) : strlen(spec);
 
 	if (nl == 0 || nl >= sizeof name)
@@ -1122,20 +1127,31 @@ drop_privileges(const char *spec)
 	name[nl] = '\0';
 	if ((pw = getpwnam(name)) == NULL)
 		die("no such user", name);
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
+	id.uid = pw->pw_uid;
+	id.gid = pw->pw_gid;
 	if (colon != NULL) {
 		if ((gr = getgrnam(colon + 1)) == NULL)
 			die("no such group", colon + 1);
-		gid = gr->gr_gid;
+		id.gid = gr->gr_gid;
 	}
+	endpwent();
+	endgrent();
+	return id;
+}
+
+static void
+drop_privileges(struct ids id)
+{
+	uid_t uid = id.uid, ru, eu, su;
+	gid_t gid = id.gid, rg, eg, sg;
+
 	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(uid, uid, uid) < 0)
 		die("cannot change user", strerror(errno));
 	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
 	    ru != uid || eu != uid || su != uid || rg != gid || eg != gid ||
 	    sg != gid || (uid != 0 && setuid(0) == 0))
-		die("privileges were not dropped", name);
+		die("privileges were not dropped", NULL);
 }
 
 int
@@ -1171,6 +1187,7 @@ main(int argc, char **argv)
 	};
 	const char *listen_specs[MAX_LISTEN], *log_dest = NULL, *v;
 	const char *user = NULL, *chroot_dir = NULL;
+	struct ids ids = {0, 0};
 	int n_listen = 0, dirs_set = 0, exts_set = 0, ch, fd, i;
 	int fds[MAX_LISTEN], nfds = 0, client = -1;
 
@@ -1332,6 +1349,8 @@ main(int argc, char **argv)
 		        strerror(errno));
 		return 1;
 	}
+	if (user != NULL)
+		ids = lookup_user(user);
 	if (chroot_dir != NULL && (chroot(chroot_dir) < 0 || chdir("/") < 0))
 		die("cannot chroot", strerror(errno));
 	cfg.base_fd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -1340,7 +1359,7 @@ main(int argc, char **argv)
 	cfg.root_fd = cfg.base_fd;
 	strcpy(cfg.root_real, cfg.base_real);
 	if (user != NULL)
-		drop_privileges(user);
+		drop_privileges(ids);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (client >= 0) {

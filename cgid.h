@@ -46,7 +46,8 @@
 /* Resource limits for scripts (--limit NAME=VALUE), 0 = unlimited. */
 #define DEFAULT_LIMIT_AS (1LL << 30)  /* address space, bytes */
 #define DEFAULT_LIMIT_NOFILE 1024     /* open files */
-#define DEFAULT_LIMIT_NPROC 256       /* processes of the scripts' user */
+#define DEFAULT_LIMIT_NPROC 1024      /* processes of the scripts' user, cgid's
+                                         own per-connection processes included */
                                       /* cpu: the --cgi-timeout */
 
 /* CGI. */

@@ -1491,7 +1491,7 @@ int
 main(int argc, char **argv)
 {
 	size_t i;
-	int j, run;
+	int j, run, tests_passed = 0, tests_failed = 0;
 
 	pagesz = (size_t)sysconf(_SC_PAGESIZE);
 	for (i = 0; i < sizeof tests / sizeof tests[0]; i++) {
@@ -1500,9 +1500,17 @@ main(int argc, char **argv)
 		for (j = 1; j < argc; j++)
 			if (strcmp(argv[j], tests[i].name) == 0)
 				run = 1;
-		if (run)
+		if (run) {
+			int before = nfailed;
 			tests[i].fn();
+			/* a test passes when every one of its checks does */
+			if (nfailed == before)
+				tests_passed++;
+			else
+				tests_failed++;
+		}
 	}
-	printf("%d passed, %d failed\n", npassed, nfailed);
+	printf("# %d checks passed, %d failed\n", npassed, nfailed);
+	printf("%d passed, %d failed\n", tests_passed, tests_failed);
 	return nfailed ? 1 : 0;
 }

@@ -641,8 +641,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		} else if (out[0] < 0 && o.len == ooff) {
 			/* The response is complete: give the script a moment to
 			 * exit and its stderr to drain, then end the group. */
-			long long since = exited && exit_time > out_eof ? exit_time
-			                                                : out_eof;
+			long long since = exited ? exit_time : out_eof;
 			if ((exited && err[0] < 0) || now - since >= CGI_LINGER_MS)
 				break;
 			finish_at = since + CGI_LINGER_MS;
@@ -691,7 +690,13 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				          "exited", s->log_name);
 				if (!head_done)
 					goto no_head;
-				break;
+				/* end the body as if at EOF; the group is killed
+				 * once the rest of the response is out */
+				close(out[0]);
+				out[0] = -1;
+				f->end(f->ctx, 1, &o);
+				out_eof = now;
+				continue;
 			}
 			if (exit_time + CGI_LINGER_MS < wake)
 				wake = exit_time + CGI_LINGER_MS;

@@ -867,6 +867,8 @@ accept_loop(const int *fds, int n)
 	int i, fd, timeout, reported = 0;
 	pid_t pid;
 
+	if (n < 1 || n > MAX_LISTEN)
+		return;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	kids = calloc((size_t)cfg.max_connections, sizeof *kids);

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Install what the test suite needs (Debian/Ubuntu).  Idempotent: only
+# packages that are missing are installed, and the package lists are
+# refreshed only when something has to be installed.
+set -e
+
+# package -> a command or file it provides
+need() {
+	pkg=$1
+	probe=$2
+	case $probe in
+	/*)	[ -e "$probe" ] && return 0 ;;
+	"")	dpkg -s "$pkg" >/dev/null 2>&1 && return 0 ;;
+	*)	command -v "$probe" >/dev/null 2>&1 && return 0 ;;
+	esac
+	missing="$missing $pkg"
+}
+
+missing=
+need bats bats
+need curl curl
+need systemd /usr/bin/systemd-socket-activate
+need ucspi-tcp tcpserver
+need perl perl
+need gcc gcc
+need make make
+need clang clang
+need libclang-rt-14-dev ""
+
+if [ -z "$missing" ]; then
+	echo "deps: all test dependencies present"
+	exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo -n"
+else
+	echo "deps: missing:$missing (not root and no sudo; install them by hand)" >&2
+	exit 1
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "deps: missing:$missing (no apt-get; install them by hand)" >&2
+	exit 1
+fi
+
+echo "deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends $missing

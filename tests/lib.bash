@@ -1,0 +1,489 @@
+# Shared helpers for the cgid end-to-end tests (bats).
+#
+# Environment:
+#   CGID   the server binary to test (default: ./cgid at the top of the tree)
+#   CC     C compiler for the compiled test CGI program (default: cc)
+#
+# A test starts a server with `start_server MODE [OPTIONS...]`; the common
+# teardown stops it and fails the test if a sanitizer wrote a report.
+
+TESTS_DIR=$BATS_TEST_DIRNAME
+TOP_DIR=$(cd "$TESTS_DIR/.." && pwd)
+
+: "${CGID:=$TOP_DIR/cgid}"
+case $CGID in
+/*) ;;
+*/*) CGID=$PWD/$CGID ;;
+*) CGID=$(command -v "$CGID" || echo "$CGID") ;;
+esac
+export CGID
+
+# How long (in tenths of a second) to wait for a port or a log line.
+WAIT_TENTHS=50
+
+fail() {
+	printf '%s\n' "$*" >&2
+	return 1
+}
+
+# ---------------------------------------------------------------------------
+# Document tree
+
+# Copy tests/www into this file's temporary directory (the server refuses
+# group- or world-writable scripts, so tidy the modes) and build the C CGI.
+prepare_root() {
+	ROOT=$BATS_FILE_TMPDIR/www
+	export ROOT
+	rm -rf "$ROOT"
+	cp -R "$TESTS_DIR/www" "$ROOT"
+	rm -f "$ROOT/cgi-bin/hello.c"
+	"${CC:-cc}" -O2 -Wall -o "$ROOT/cgi-bin/hello" "$TESTS_DIR/www/cgi-bin/hello.c"
+	chmod -R u+rwX,go-w "$ROOT"
+}
+
+# ---------------------------------------------------------------------------
+# Servers
+
+# Print a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+			LocalPort => 0, Proto => "tcp") or die "free_port: $!\n";
+		print $s->sockport, "\n";'
+}
+
+# True when a TCP socket (IPv4 or IPv6, any address) listens on PORT.
+port_listening() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p=":$hex" '
+		$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 }
+		END { exit !found }'
+}
+
+server_alive() {
+	[ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null
+}
+
+# Wait (bounded) until PORT is listening and the server still runs.
+wait_port() {
+	local i
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		if port_listening "$1"; then
+			return 0
+		fi
+		if ! server_alive; then
+			fail "server exited before listening on port $1"
+			return 1
+		fi
+		sleep 0.1
+	done
+	fail "nothing listens on port $1 after $((WAIT_TENTHS / 10)) s"
+}
+
+# start_server MODE [CGID OPTIONS...]
+# MODE is one of:
+#   listen     cgid -l 127.0.0.1:PORT          (cgid listens and forks)
+#   listen6    cgid -l [::1]:PORT
+#   sd-accept  systemd-socket-activate --accept (connection on fd 3)
+#   sd-inetd   systemd-socket-activate --accept --inetd (connection on fd 0/1)
+#   sd-listen  systemd-socket-activate          (listening socket on fd 3)
+#   tcpserver  tcpserver (UCSPI: fd 0 reads, fd 1 writes)
+# Sets HOST, PORT, LOG, SERVER_PID, SERVER_OUT, SAN_DIR.
+start_server() {
+	local mode=$1
+	shift
+	PORT=$(free_port)
+	HOST=127.0.0.1
+	LOG=$BATS_TEST_TMPDIR/cgid.log
+	SERVER_OUT=$BATS_TEST_TMPDIR/server.out
+	SAN_DIR=$BATS_TEST_TMPDIR/sanitizer
+	mkdir -p "$SAN_DIR"
+	: >"$LOG"
+
+	# Sanitizer reports go to files the teardown looks for.
+	export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:log_path=$SAN_DIR/asan"
+	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SAN_DIR/ubsan"
+	# Neither may reach a CGI program's environment.
+	export CGID_LEAK_TEST=leaked-from-the-test-environment
+	export NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify.sock
+
+	# cgid runs no script as root unless told to (ALLOW_ROOT=no: don't).
+	local -a opts=(--log "$LOG")
+	if [ "$(id -u)" -eq 0 ] && [ "${ALLOW_ROOT:-yes}" = yes ]; then
+		opts+=(--allow-root)
+	fi
+	local -a server=("$CGID" "${opts[@]}" "$@" "$ROOT")
+	local -a argv
+	# systemd-socket-activate hands its child only a few variables of its
+	# own environment (PATH, HOME, TERM); pass the rest on explicitly.
+	local -a sd_env=(-E "CGID_LEAK_TEST=$CGID_LEAK_TEST" -E "NOTIFY_SOCKET=$NOTIFY_SOCKET"
+		-E "ASAN_OPTIONS=$ASAN_OPTIONS" -E "UBSAN_OPTIONS=$UBSAN_OPTIONS")
+	case $mode in
+	listen) argv=("$CGID" -l "127.0.0.1:$PORT" "${opts[@]}" "$@" "$ROOT") ;;
+	listen6)
+		argv=("$CGID" -l "[::1]:$PORT" "${opts[@]}" "$@" "$ROOT")
+		HOST='[::1]'
+		;;
+	sd-accept) argv=(systemd-socket-activate "${sd_env[@]}" -l "127.0.0.1:$PORT" --accept "${server[@]}") ;;
+	sd-inetd) argv=(systemd-socket-activate "${sd_env[@]}" -l "127.0.0.1:$PORT" --accept --inetd "${server[@]}") ;;
+	sd-listen) argv=(systemd-socket-activate "${sd_env[@]}" -l "127.0.0.1:$PORT" "${server[@]}") ;;
+	tcpserver) argv=(tcpserver -q -H -R -l localhost 127.0.0.1 "$PORT" "${server[@]}") ;;
+	*)
+		fail "start_server: unknown mode '$mode'"
+		return 1
+		;;
+	esac
+
+	# setsid gives the server a process group of its own, so that
+	# stop_server can end all of it (activator, cgid, their children).
+	# Only fds 0-2 are passed on: bats' own descriptors must not reach it.
+	local pidfile=$BATS_TEST_TMPDIR/server.pid
+	rm -f "$pidfile"
+	setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "${argv[@]}" \
+		</dev/null >"$SERVER_OUT" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+	local i
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		[ -s "$pidfile" ] && break
+		sleep 0.1
+	done
+	SERVER_PID=$(cat "$pidfile" 2>/dev/null)
+	[ -n "$SERVER_PID" ] || {
+		fail "start_server: no pid for ${argv[*]}"
+		return 1
+	}
+	wait_port "$PORT" || {
+		show_file "server output" "$SERVER_OUT" >&2
+		return 1
+	}
+}
+
+# Stop the server and everything in its process group (bounded).
+stop_server() {
+	[ -n "${SERVER_PID:-}" ] || return 0
+	kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
+	local i
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		kill -0 -- "-$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=
+}
+
+show_file() {
+	printf -- '--- %s (%s) ---\n' "$1" "$2"
+	if [ ! -f "$2" ]; then
+		echo "(missing)"
+	elif LC_ALL=C grep -q '[^[:print:][:space:]]' "$2"; then
+		echo "(binary, $(wc -c <"$2" | tr -d ' ') bytes)"
+	else
+		tail -n "${3:-40}" "$2"
+	fi
+}
+
+# Fail when a sanitizer report exists (as a file under SAN_DIR or in the
+# server's output or log).
+check_sanitizers() {
+	local f bad=0
+	if [ -n "${SAN_DIR:-}" ] && [ -d "$SAN_DIR" ]; then
+		for f in "$SAN_DIR"/*; do
+			[ -e "$f" ] || continue
+			show_file "sanitizer report" "$f" 60 >&2
+			bad=1
+		done
+	fi
+	for f in "${SERVER_OUT:-}" "${LOG:-}"; do
+		[ -n "$f" ] && [ -f "$f" ] || continue
+		if grep -Eq 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$f"; then
+			show_file "sanitizer output" "$f" 60 >&2
+			bad=1
+		fi
+	done
+	[ "$bad" -eq 0 ] || fail "sanitizer report(s) found"
+}
+
+# The teardown every end-to-end test uses.
+common_teardown() {
+	stop_server
+	# Give children that were still finishing a moment to write reports.
+	sleep 0.1
+	# Shown only when the test failed.
+	show_file "cgid log" "${LOG:-}" 30
+	show_file "server output" "${SERVER_OUT:-}" 30
+	check_sanitizers
+}
+
+# ---------------------------------------------------------------------------
+# Requests and responses
+#
+# After a request, HEAD holds the response head (status line and header
+# fields) and BODY the body; CODE is the status code of the final response.
+
+# http METHOD PATH [CURL OPTIONS...]  -- a well-formed request with curl.
+http() {
+	local method=$1 path=$2
+	shift 2
+	HEAD=$BATS_TEST_TMPDIR/resp.head
+	BODY=$BATS_TEST_TMPDIR/resp.body
+	: >"$HEAD"
+	: >"$BODY"
+	local -a m=()
+	case $method in
+	GET) ;;
+	POST) m=(-H 'Expect:') ;;
+	*) m=(-X "$method") ;;
+	esac
+	local rc=0
+	curl -sS --max-time 10 -g --path-as-is -D "$HEAD" -o "$BODY" "${m[@]}" "$@" \
+		"http://$HOST:$PORT$path" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "curl $method $path failed with exit status $rc"
+		return 1
+	fi
+	CODE=$(status_code)
+}
+
+# raw 'REQUEST'  -- send REQUEST (printf %b escapes: \r \n) as it is and
+# read the reply until the server closes the connection (bounded).
+raw() {
+	local req=$BATS_TEST_TMPDIR/req.raw
+	printf '%b' "$1" >"$req"
+	raw_file "$req"
+}
+
+# raw_file FILE  -- like raw, with the request bytes taken from FILE.
+raw_file() {
+	RAW=$BATS_TEST_TMPDIR/resp.raw
+	HEAD=$BATS_TEST_TMPDIR/resp.head
+	BODY=$BATS_TEST_TMPDIR/resp.body
+	local rc=0
+	timeout 15 perl -MIO::Socket::INET -MIO::Select -e '
+		use strict;
+		my ($port, $file) = @ARGV;
+		open(my $f, "<", $file) or die "$file: $!\n";
+		binmode $f;
+		my $req = do { local $/; <$f> };
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1",
+			PeerPort => $port, Proto => "tcp", Timeout => 5)
+			or die "connect: $!\n";
+		$SIG{PIPE} = "IGNORE";
+		binmode STDOUT;
+		my $off = 0;
+		my $sel = IO::Select->new($s);
+		my $deadline = time + 10;
+		# Write the request while reading whatever comes back, so that an
+		# early answer (the server gave up on us) is not lost.
+		while (time < $deadline) {
+			my ($r, $w) = IO::Select->select($sel,
+				$off < length($req) ? $sel : undef, undef, 0.5);
+			if ($r && @$r) {
+				my $n = sysread($s, my $buf, 65536);
+				last unless $n;      # EOF or reset: done
+				print $buf;
+			}
+			if ($w && @$w && $off < length($req)) {
+				my $n = syswrite($s, $req, 65536, $off);
+				if (defined $n) { $off += $n } else { $off = length($req) }
+			}
+		}
+		exit(time < $deadline ? 0 : 3);
+	' "$PORT" "$1" >"$RAW" || rc=$?
+	perl -e '
+		my ($raw, $head, $body) = @ARGV;
+		open(my $f, "<", $raw) or die; binmode $f;
+		my $all = do { local $/; <$f> };
+		my ($h, $b) = ($all, "");
+		if ($all =~ /\r?\n\r?\n/) { $h = $`; $b = $'"'"'; }
+		open(my $H, ">", $head) or die; binmode $H; print $H "$h\r\n";
+		open(my $B, ">", $body) or die; binmode $B; print $B $b;
+	' "$RAW" "$HEAD" "$BODY"
+	CODE=$(status_code)
+	if [ "$rc" -ne 0 ]; then
+		show_file "partial response" "$RAW" >&2
+		fail "raw request failed (status $rc; 3 = no end of response within 10 s, 124 = timeout)"
+		return 1
+	fi
+}
+
+# The status code of the last response in HEAD.
+status_code() {
+	tr -d '\r' <"$HEAD" | awk '/^HTTP\// { c = $2 } END { print c }'
+}
+
+# The status line (without CR) of the last response in HEAD.
+status_line() {
+	tr -d '\r' <"$HEAD" | grep '^HTTP/' | tail -n 1
+}
+
+# header NAME  -- the value of header field NAME in the last response.
+header() {
+	tr -d '\r' <"$HEAD" | awk -v name="$1" '
+		/^HTTP\// { found = 0; val = "" }
+		{
+			i = index($0, ":")
+			if (i > 1 && tolower(substr($0, 1, i - 1)) == tolower(name)) {
+				v = substr($0, i + 1)
+				sub(/^[ \t]+/, "", v)
+				sub(/[ \t]+$/, "", v)
+				val = v
+				found = 1
+			}
+		}
+		END { if (found) print val; exit !found }'
+}
+
+# ---------------------------------------------------------------------------
+# Assertions (each prints what it saw when it fails)
+
+dump_response() {
+	show_file "response head" "$HEAD" 60
+	show_file "response body" "$BODY" 20
+}
+
+assert_code() {
+	if [ "$CODE" != "$1" ]; then
+		dump_response >&2
+		fail "expected status $1, got '${CODE}'"
+		return 1
+	fi
+}
+
+# assert_code_in CODE...  -- any of the codes will do
+assert_code_in() {
+	local c
+	for c in "$@"; do
+		[ "$CODE" = "$c" ] && return 0
+	done
+	dump_response >&2
+	fail "expected status in {$*}, got '${CODE}'"
+}
+
+assert_header() {
+	local v
+	if ! v=$(header "$1"); then
+		dump_response >&2
+		fail "no header field $1"
+		return 1
+	fi
+	if [ $# -ge 2 ] && [ "$v" != "$2" ]; then
+		dump_response >&2
+		fail "header $1: expected '$2', got '$v'"
+		return 1
+	fi
+}
+
+# assert_header_match NAME ERE
+assert_header_match() {
+	local v
+	if ! v=$(header "$1") || ! [[ $v =~ $2 ]]; then
+		dump_response >&2
+		fail "header $1 ('${v:-absent}') does not match /$2/"
+		return 1
+	fi
+}
+
+refute_header() {
+	local v
+	if v=$(header "$1"); then
+		dump_response >&2
+		fail "unexpected header field $1: $v"
+		return 1
+	fi
+}
+
+assert_body() {
+	local got
+	got=$(cat "$BODY")
+	if [ "$got" != "$1" ]; then
+		dump_response >&2
+		fail "body differs; expected: $1"
+		return 1
+	fi
+}
+
+assert_body_contains() {
+	if ! grep -qF -- "$1" "$BODY"; then
+		dump_response >&2
+		fail "body does not contain '$1'"
+		return 1
+	fi
+}
+
+refute_body_contains() {
+	if grep -qF -- "$1" "$BODY"; then
+		dump_response >&2
+		fail "body contains '$1'"
+		return 1
+	fi
+}
+
+assert_body_empty() {
+	if [ -s "$BODY" ]; then
+		dump_response >&2
+		fail "body not empty ($(wc -c <"$BODY") bytes)"
+		return 1
+	fi
+}
+
+# The body is an env(1) listing: assert a NAME=VALUE line is in it.
+assert_env() {
+	if ! grep -qxF -- "$1" "$BODY"; then
+		show_file "environment" "$BODY" 80 >&2
+		fail "environment lacks '$1'"
+		return 1
+	fi
+}
+
+# assert_env_set NAME  -- NAME is present with a non-empty value
+assert_env_set() {
+	if ! grep -q "^$1=." "$BODY"; then
+		show_file "environment" "$BODY" 80 >&2
+		fail "environment lacks a value for $1"
+		return 1
+	fi
+}
+
+refute_env() {
+	local n
+	for n in "$@"; do
+		if grep -q "^$n=" "$BODY"; then
+			show_file "environment" "$BODY" 80 >&2
+			fail "environment must not contain $n"
+			return 1
+		fi
+	done
+}
+
+# What activators and the test itself put into the server's environment
+# and a CGI program must not see.
+ACTIVATION_VARS=(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES NOTIFY_SOCKET PROTO
+	TCPREMOTEIP TCPREMOTEPORT TCPREMOTEHOST TCPREMOTEINFO
+	TCPLOCALIP TCPLOCALPORT TCPLOCALHOST)
+
+refute_leaks() {
+	refute_env "${ACTIVATION_VARS[@]}" CGID_LEAK_TEST HTTP_PROXY ASAN_OPTIONS UBSAN_OPTIONS || return 1
+	if grep -q '^BATS_' "$BODY"; then
+		show_file "environment" "$BODY" 80 >&2
+		fail "environment contains the test runner's variables"
+		return 1
+	fi
+}
+
+# wait_log ERE [COUNT]  -- wait (bounded) until the log has COUNT lines
+# (default 1) matching ERE; the log is written after the response.
+wait_log() {
+	local want=${2:-1} n i
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		n=$(grep -Ec -- "$1" "$LOG" 2>/dev/null || true)
+		[ "${n:-0}" -ge "$want" ] && return 0
+		sleep 0.1
+	done
+	show_file "cgid log" "$LOG" >&2
+	fail "log has ${n:-0} line(s) matching /$1/, expected $want"
+}
+
+# log_count ERE  -- how many log lines match now
+log_count() {
+	grep -Ec -- "$1" "$LOG" 2>/dev/null || true
+}

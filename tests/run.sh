@@ -1,0 +1,108 @@
+#!/bin/sh
+# Run the test suites and close with one line: "N passed, M failed".
+#
+#   tests/run.sh [BATS FILES...]
+#
+# 1. tests/unit (the C unit tests), when it has been built;
+# 2. the end-to-end bats suites (default: tests/*.bats), once against
+#    ./cgid and once against ./cgid-asan (address and undefined-behaviour
+#    sanitizers), each as TAP.
+# Exits non-zero when any test failed or a suite could not run.
+
+cd "$(dirname "$0")/.." || exit 2
+
+passed=0
+failed=0
+skipped=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/cgid-tests.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+if [ $# -gt 0 ]; then
+	suites="$*"
+else
+	suites=$(ls tests/*.bats)
+fi
+
+# Run a command with a time limit when timeout(1) is there.
+limited() {
+	secs=$1
+	shift
+	if command -v timeout >/dev/null 2>&1; then
+		timeout "$secs" "$@"
+	else
+		"$@"
+	fi
+}
+
+# --- unit tests ---------------------------------------------------------------
+
+if [ -x tests/unit ]; then
+	echo "# unit tests: tests/unit"
+	ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+		limited 600 tests/unit >"$work/unit.out" 2>&1
+	rc=$?
+	cat "$work/unit.out"
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/unit.out" | tail -n 1)
+	if [ -n "$summary" ]; then
+		p=$(echo "$summary" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\1/')
+		f=$(echo "$summary" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\2/')
+		passed=$((passed + p))
+		failed=$((failed + f))
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			echo "# tests/unit exited with status $rc"
+			failed=$((failed + 1))
+		fi
+	else
+		echo "# tests/unit printed no summary (exit status $rc)"
+		failed=$((failed + 1))
+	fi
+else
+	echo "# tests/unit not built: unit tests skipped"
+fi
+
+# --- end-to-end tests ---------------------------------------------------------
+
+if ! command -v bats >/dev/null 2>&1; then
+	echo "# bats not found (run: sh tests/deps.sh)"
+	failed=$((failed + 1))
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+
+for bin in ./cgid ./cgid-asan; do
+	echo "# end-to-end tests: CGID=$bin"
+	if [ ! -x "$bin" ]; then
+		echo "# $bin is missing (build it with make)"
+		failed=$((failed + 1))
+		continue
+	fi
+	tap=$work/tap.$(basename "$bin")
+	# shellcheck disable=SC2086
+	{
+		CGID=$bin limited 2400 bats --tap $suites 2>&1
+		echo $? >"$work/rc"
+	} | tee "$tap"
+	rc=$(cat "$work/rc")
+
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$tap" | head -n 1)
+	ok=$(grep -E '^ok [0-9]+' "$tap" | grep -cvE '# skip' || true)
+	sk=$(grep -E '^ok [0-9]+' "$tap" | grep -cE '# skip' || true)
+	nok=$(grep -cE '^not ok [0-9]+' "$tap" || true)
+	passed=$((passed + ok))
+	failed=$((failed + nok))
+	skipped=$((skipped + sk))
+	seen=$((ok + sk + nok))
+	if [ -n "$plan" ] && [ "$seen" -lt "$plan" ]; then
+		echo "# $((plan - seen)) planned test(s) did not report (exit status $rc)"
+		failed=$((failed + plan - seen))
+	elif [ "$rc" -ne 0 ] && [ "$nok" -eq 0 ]; then
+		echo "# bats exited with status $rc"
+		failed=$((failed + 1))
+	fi
+done
+
+[ "$skipped" -eq 0 ] || echo "# $skipped test(s) skipped"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

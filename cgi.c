@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,7 +96,8 @@ env_add_config(struct env *e)
 /*
  * §4.1.18: each request header as HTTP_NAME, upper case, '-' as '_'.
  * Repeated fields are joined with ", " (Cookie with "; ").  Not exported:
- * Content-Length and Content-Type (their own variables), Authorization
+ * Content-Length and Content-Type (their own variables), Transfer-Encoding
+ * (the body a script reads is decoded, §4.2), Authorization
  * and Proxy-Authorization (credentials stay with the server), Proxy
  * (httpoxy: it would become HTTP_PROXY), and names holding '_', which
  * could pose as another name.
@@ -115,6 +117,8 @@ env_add_headers(struct env *e, const struct request *req)
 		    (!cfg.pass_auth && h->name_len == 13 &&
 		     strncasecmp(h->name, "Authorization", 13) == 0) ||
 		    (h->name_len == 5 && strncasecmp(h->name, "Proxy", 5) == 0) ||
+		    (h->name_len == 17 &&
+		     strncasecmp(h->name, "Transfer-Encoding", 17) == 0) ||
 		    (h->name_len == 19 &&
 		     strncasecmp(h->name, "Proxy-Authorization", 19) == 0))
 			continue;
@@ -362,7 +366,7 @@ cgi_parse_head(const char *buf, size_t len, struct cgi_head *h)
 			if (h->content_length >= 0 || ve == v)
 				return head_fail(h, "invalid Content-Length");
 			for (const char *q = v; q < ve; q++) {
-				if (*q < '0' || *q > '9' || n > (1LL << 60))
+				if (*q < '0' || *q > '9' || n > (LLONG_MAX - 9) / 10)
 					return head_fail(h, "invalid Content-Length");
 				n = n * 10 + (*q - '0');
 			}
@@ -518,7 +522,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	struct obuf o = {obuf_mem, 0, sizeof obuf_mem};
 	struct cgi_head h;
 	long long start = now_ms(), last_out = start, last_write = start;
-	long long last_in = start;
+	long long last_in = start, body_bytes = 0;
 	long long exit_time = 0, out_eof = 0, deadline = start + (long long)cfg.cgi_timeout * 1000;
 	long long idle_ms = (long long)cfg.cgi_idle_timeout * 1000;
 	pid_t pid;
@@ -591,6 +595,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				ilen = (size_t)n;
 				ioff = 0;
 				last_in = now_ms();
+				body_bytes += n;
 			} else if (n == 0) {
 				body_eof = 1;
 			} else if (n == -2) {
@@ -650,7 +655,19 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		/* The clocks: total, idle output, slow client, linger. */
 		wake = deadline;
 		if (i_in >= 0) {
-			/* the client stopped sending the body it announced */
+			/* the client stopped sending the body it announced, or
+			 * sends it slower than BODY_MIN_RATE on average */
+			long long body_end = start + TIMEOUT_BODY_MS +
+			                     body_bytes * 1000 / BODY_MIN_RATE;
+			if (body_end < last_in + TIMEOUT_IO_MS && now >= body_end) {
+				log_error("%s: request body too slow", s->log_name);
+				if (!head_done)
+					f->error(f->ctx, S_REQUEST_TIMEOUT);
+				result = CGI_CLOSE;
+				goto kill;
+			}
+			if (body_end < wake)
+				wake = body_end;
 			if (now - last_in >= TIMEOUT_IO_MS) {
 				log_error("%s: request body timed out", s->log_name);
 				if (!head_done)

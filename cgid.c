@@ -106,6 +106,15 @@ die(const char *what, const char *arg)
 	exit(1);
 }
 
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* ---- The HTTP front end of the CGI engine ---- */
 
 struct http_cgi {
@@ -315,6 +324,7 @@ static int
 spool_chunked(struct conn *c, struct request *req, int *status)
 {
 	struct chunked ch = {0};
+	long long start = now_us() / 1000;
 	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char tmpl[MAX_PATH];
 	long long total = 0;
@@ -337,9 +347,16 @@ spool_chunked(struct conn *c, struct request *req, int *status)
 	}
 	for (;;) {
 		if (c->end == c->start) {
+			/* each read waits TIMEOUT_IO_MS at most, and the whole
+			 * body may take TIMEOUT_BODY_MS + 1 s per BODY_MIN_RATE */
+			long long left = start + TIMEOUT_BODY_MS +
+			                 total * 1000 / BODY_MIN_RATE - now_us() / 1000;
 			c->start = c->end = c->floor;
-			if (conn_fill(c, TIMEOUT_IO_MS) <= 0) {
-				log_error("request body: client closed or timed out");
+			if (left > TIMEOUT_IO_MS)
+				left = TIMEOUT_IO_MS;
+			if (left <= 0 || conn_fill(c, (int)left) <= 0) {
+				log_error("request body: client closed, stalled or "
+				          "too slow");
 				*status = S_REQUEST_TIMEOUT;
 				goto fail;
 			}
@@ -627,15 +644,6 @@ access_log(const struct conn *c, const struct request *req, long long start_us)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	log_access(line);
-}
-
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* One request on c.  Returns 1 when the connection persists. */

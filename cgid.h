@@ -33,6 +33,8 @@
 #define TIMEOUT_HEAD_MS 10000     /* first byte to end of head (slowloris): 408 */
 #define TIMEOUT_IDLE_MS 5000      /* keep-alive wait for the next request: close */
 #define TIMEOUT_IO_MS 30000       /* no progress reading a body or writing: close */
+#define TIMEOUT_BODY_MS 10000     /* a request body gets this long, plus ... */
+#define BODY_MIN_RATE 500         /* ... a second per this many bytes: 408 */
 #define DEFAULT_CGI_TIMEOUT 300   /* --cgi-timeout default, seconds: 504 */
 #define DEFAULT_CGI_IDLE 60       /* --cgi-idle-timeout default, seconds: 504 */
 #define CGI_LINGER_MS 2000        /* output pipe held open after the script exits */

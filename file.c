@@ -132,7 +132,7 @@ file_resolve(const char *path, struct target *t)
 }
 
 static const struct {
-	const char *ext, *type;
+	char ext[6], type[32];     /* inline: no relocation per entry */
 } mime[] = {
 	{"html", "text/html; charset=utf-8"},
 	{"htm", "text/html; charset=utf-8"},

@@ -23,52 +23,59 @@
 
 #include "http.h"
 
-/* RFC 9110 §15: reason phrases, the only place they are written. */
-static const char *const reasons[] = {
-	[S_CONTINUE] = "Continue",
-	[S_OK] = "OK",
-	[201] = "Created",
-	[202] = "Accepted",
-	[S_NO_CONTENT] = "No Content",
-	[S_PARTIAL_CONTENT] = "Partial Content",
-	[S_MOVED_PERMANENTLY] = "Moved Permanently",
-	[S_FOUND] = "Found",
-	[303] = "See Other",
-	[S_NOT_MODIFIED] = "Not Modified",
-	[307] = "Temporary Redirect",
-	[308] = "Permanent Redirect",
-	[S_BAD_REQUEST] = "Bad Request",
-	[401] = "Unauthorized",
-	[S_FORBIDDEN] = "Forbidden",
-	[S_NOT_FOUND] = "Not Found",
-	[S_METHOD_NOT_ALLOWED] = "Method Not Allowed",
-	[S_REQUEST_TIMEOUT] = "Request Timeout",
-	[409] = "Conflict",
-	[410] = "Gone",
-	[S_LENGTH_REQUIRED] = "Length Required",
-	[S_PRECONDITION_FAILED] = "Precondition Failed",
-	[S_CONTENT_TOO_LARGE] = "Content Too Large",
-	[S_URI_TOO_LONG] = "URI Too Long",
-	[415] = "Unsupported Media Type",
-	[S_RANGE_NOT_SATISFIABLE] = "Range Not Satisfiable",
-	[S_EXPECTATION_FAILED] = "Expectation Failed",
-	[422] = "Unprocessable Content",
-	[429] = "Too Many Requests",
-	[S_HEADERS_TOO_LARGE] = "Request Header Fields Too Large",
-	[S_INTERNAL_SERVER_ERROR] = "Internal Server Error",
-	[S_NOT_IMPLEMENTED] = "Not Implemented",
-	[S_BAD_GATEWAY] = "Bad Gateway",
-	[S_SERVICE_UNAVAILABLE] = "Service Unavailable",
-	[S_GATEWAY_TIMEOUT] = "Gateway Timeout",
-	[S_VERSION_NOT_SUPPORTED] = "HTTP Version Not Supported",
+/* RFC 9110 §15: reason phrases, the only place they are written.  A
+ * compact table: indexed by code it would be 4 KiB of empty slots. */
+static const struct {
+	short code;
+	char reason[32];           /* inline: no relocation per entry */
+} reasons[] = {
+	{S_CONTINUE, "Continue"},
+	{S_OK, "OK"},
+	{201, "Created"},
+	{202, "Accepted"},
+	{S_NO_CONTENT, "No Content"},
+	{S_PARTIAL_CONTENT, "Partial Content"},
+	{S_MOVED_PERMANENTLY, "Moved Permanently"},
+	{S_FOUND, "Found"},
+	{303, "See Other"},
+	{S_NOT_MODIFIED, "Not Modified"},
+	{307, "Temporary Redirect"},
+	{308, "Permanent Redirect"},
+	{S_BAD_REQUEST, "Bad Request"},
+	{401, "Unauthorized"},
+	{S_FORBIDDEN, "Forbidden"},
+	{S_NOT_FOUND, "Not Found"},
+	{S_METHOD_NOT_ALLOWED, "Method Not Allowed"},
+	{S_REQUEST_TIMEOUT, "Request Timeout"},
+	{409, "Conflict"},
+	{410, "Gone"},
+	{S_LENGTH_REQUIRED, "Length Required"},
+	{S_PRECONDITION_FAILED, "Precondition Failed"},
+	{S_CONTENT_TOO_LARGE, "Content Too Large"},
+	{S_URI_TOO_LONG, "URI Too Long"},
+	{415, "Unsupported Media Type"},
+	{S_RANGE_NOT_SATISFIABLE, "Range Not Satisfiable"},
+	{S_EXPECTATION_FAILED, "Expectation Failed"},
+	{422, "Unprocessable Content"},
+	{429, "Too Many Requests"},
+	{S_HEADERS_TOO_LARGE, "Request Header Fields Too Large"},
+	{S_INTERNAL_SERVER_ERROR, "Internal Server Error"},
+	{S_NOT_IMPLEMENTED, "Not Implemented"},
+	{S_BAD_GATEWAY, "Bad Gateway"},
+	{S_SERVICE_UNAVAILABLE, "Service Unavailable"},
+	{S_GATEWAY_TIMEOUT, "Gateway Timeout"},
+	{S_VERSION_NOT_SUPPORTED, "HTTP Version Not Supported"},
 };
 
 const char *
 http_reason(int status)
 {
-	if (status < 0 || (size_t)status >= sizeof reasons / sizeof reasons[0])
-		return NULL;
-	return reasons[status];
+	size_t i;
+
+	for (i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+		if (reasons[i].code == status)
+			return reasons[i].reason;
+	return NULL;
 }
 
 /* tchar, RFC 9110 §5.6.2. */
@@ -127,7 +134,7 @@ fail(struct request *req, int *status, int code, const char *why)
 }
 
 static const struct {
-	const char *name;
+	char name[8];
 	enum method m;
 } methods[] = {
 	{"GET", M_GET}, {"HEAD", M_HEAD}, {"POST", M_POST},

@@ -6,7 +6,10 @@
 #   make CC=clang   the same with clang
 
 CC      ?= cc
-CFLAGS  ?= -O2 -g
+# Small by default: the stripped binary stays under 64 KiB (see README).
+CFLAGS  ?= -Os -g -fno-asynchronous-unwind-tables -ffunction-sections \
+           -fdata-sections
+LDFLAGS ?= -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,relro,-z,now
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -54,6 +57,85 @@ fuzz: $(FUZZ)
 	done
 
 clean:
-	rm -f cgid cgid-asan tests/unit $(FUZZ)
+	rm -f cgid cgid-asan cgid-static tests/unit $(FUZZ)
 
 .PHONY: all run test bench fuzz clean
+
+# --- install, uninstall, static ---------------------------------------------
+#   make install [PREFIX=/usr/local] [DESTDIR=]   (and make uninstall)
+#     $(PREFIX)/bin/cgid                      the program
+#     $(PREFIX)/share/man/man8/cgid.8         the man page
+#     $(PREFIX)/lib/systemd/system/           cgid.socket, cgid@.service,
+#                                             cgid-daemon.socket, cgid.service
+#     $(PREFIX)/share/doc/cgid/               README.md, inetd.conf,
+#                                             xinetd.d-cgid, tcpserver.run
+#     $(PREFIX)/share/doc/cgid/examples/www/  the demo site
+#   The installed units and examples name $(PREFIX)/bin/cgid.
+#   make static: ./cgid-static, linked statically with musl-gcc (musl-tools).
+
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+DOCDIR   ?= $(PREFIX)/share/doc/cgid
+MUSL_CC  ?= musl-gcc
+STATIC_CFLAGS ?= -Os -fno-asynchronous-unwind-tables -ffunction-sections \
+                 -fdata-sections -Wl,--gc-sections
+# Linux headers (linux/openat2.h and what it includes) for musl-gcc,
+# which leaves out the C library's include directory.
+KERNEL_INCLUDE ?= /usr/include
+UNITS     = cgid.socket cgid@.service cgid-daemon.socket cgid.service
+UNIT_DOCS = inetd.conf xinetd.d-cgid tcpserver.run
+
+install: cgid
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 cgid $(DESTDIR)$(BINDIR)/cgid
+	install -m 644 cgid.8 $(DESTDIR)$(MANDIR)/man8/cgid.8
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	for f in $(UNITS); do \
+		sed 's|/usr/local/bin/cgid|$(BINDIR)/cgid|g' units/$$f \
+			>$(DESTDIR)$(UNITDIR)/$$f && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$f || exit 1; \
+	done
+	for f in $(UNIT_DOCS); do \
+		m=644; [ -x units/$$f ] && m=755; \
+		sed 's|/usr/local/bin/cgid|$(BINDIR)/cgid|g' units/$$f \
+			>$(DESTDIR)$(DOCDIR)/$$f && \
+		chmod $$m $(DESTDIR)$(DOCDIR)/$$f || exit 1; \
+	done
+	cd examples && find www -type d | while read -r d; do \
+		install -d "$(DESTDIR)$(DOCDIR)/examples/$$d" || exit 1; \
+	done
+	cd examples && find www -type f | while read -r f; do \
+		m=644; [ -x "$$f" ] && m=755; \
+		install -m $$m "$$f" "$(DESTDIR)$(DOCDIR)/examples/$$f" || exit 1; \
+	done
+
+# Only the files install wrote, and the directories of the documentation
+# once they are empty.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cgid $(DESTDIR)$(MANDIR)/man8/cgid.8
+	for f in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$f; done
+	for f in README.md $(UNIT_DOCS); do rm -f $(DESTDIR)$(DOCDIR)/$$f; done
+	cd examples && find www -type f | while read -r f; do \
+		rm -f "$(DESTDIR)$(DOCDIR)/examples/$$f"; \
+	done
+	cd examples && find www -depth -type d | while read -r d; do \
+		rmdir "$(DESTDIR)$(DOCDIR)/examples/$$d" 2>/dev/null; \
+	done; true
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+static: cgid-static
+
+cgid-static: $(SRCS) $(HDRS)
+	@inc=$$(mktemp -d) && \
+	arch=$$($(MUSL_CC) -dumpmachine | sed 's/-musl$$/-gnu/') && \
+	ln -s $(KERNEL_INCLUDE)/linux $(KERNEL_INCLUDE)/asm-generic "$$inc/" && \
+	if [ -d $(KERNEL_INCLUDE)/$$arch/asm ]; then \
+		ln -s $(KERNEL_INCLUDE)/$$arch/asm "$$inc/asm"; \
+	else ln -s $(KERNEL_INCLUDE)/asm "$$inc/asm"; fi && \
+	echo "$(MUSL_CC) $(WARN) $(STATIC_CFLAGS) -static -o $@ $(SRCS)" && \
+	$(MUSL_CC) $(WARN) $(STATIC_CFLAGS) -static -idirafter "$$inc" -o $@ $(SRCS); \
+	rc=$$?; rm -rf "$$inc"; exit $$rc
+
+.PHONY: install uninstall static

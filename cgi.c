@@ -631,7 +631,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			i_err = np;
 			p[np++] = (struct pollfd){.fd = err[0], .events = POLLIN};
 		}
-		if (in[1] < 0 && f->watch_hangup && f->in_fd >= 0) {
+		/* a hang-up matters only while the response is not complete */
+		if (in[1] < 0 && f->watch_hangup && f->in_fd >= 0 && out[0] >= 0) {
 			i_hup = np;
 			p[np++] = (struct pollfd){.fd = f->in_fd, .events = POLLRDHUP};
 		}

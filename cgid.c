@@ -739,6 +739,18 @@ handle_request(struct conn *c)
 	return rc >= 0 && req.keep_alive && !(c->status >= 400);
 }
 
+/* SIGTERM in a connection's process: end the script's group, then us. */
+static void
+on_sigterm_child(int sig)
+{
+	pid_t pid = cgi_running;
+
+	(void)sig;
+	if (pid > 0)
+		kill(-pid, SIGKILL);
+	_exit(1);
+}
+
 /* Serve one connection to its end. */
 static void
 serve(int rfd, int wfd)
@@ -746,6 +758,11 @@ serve(int rfd, int wfd)
 	static struct conn c;
 	int one = 1;
 
+	/* SIGTERM (or SIGINT, SIGHUP) ends the running script's group too:
+	 * it is in a session of its own, which no signal to us reaches */
+	signal(SIGTERM, on_sigterm_child);
+	signal(SIGINT, on_sigterm_child);
+	signal(SIGHUP, on_sigterm_child);
 	conn_init(&c, rfd, wfd);
 	if (c.is_socket)
 		setsockopt(wfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -836,18 +853,6 @@ on_sigterm(int sig)
 {
 	(void)sig;
 	stopping = 1;
-}
-
-/* SIGTERM in a connection's process: end the script's group, then us. */
-static void
-on_sigterm_child(int sig)
-{
-	pid_t pid = cgi_running;
-
-	(void)sig;
-	if (pid > 0)
-		kill(-pid, SIGKILL);
-	_exit(1);
 }
 
 static long long
@@ -954,8 +959,6 @@ accept_loop(const int *fds, int n)
 			if (pid == 0) {
 				signal(SIGCHLD, SIG_DFL);
 				sigprocmask(SIG_UNBLOCK, &chld, NULL);
-				signal(SIGINT, SIG_DFL);
-				signal(SIGTERM, on_sigterm_child);
 				for (int j = 0; j < n; j++)
 					close(fds[j]);
 				if (notify_fd >= 0)

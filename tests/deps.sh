@@ -26,6 +26,11 @@ need gcc gcc
 need make make
 need clang clang
 need libclang-rt-14-dev ""
+need openbsd-inetd /usr/sbin/inetd
+need musl-tools musl-gcc
+need groff groff
+need mandoc mandoc
+need man-db man
 
 if [ -z "$missing" ]; then
 	echo "deps: all test dependencies present"

@@ -642,8 +642,10 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		}
 		if (out[0] < 0 && o.len == ooff && s->nph_fd >= 0) {
 			/* NPH: the response is over when the script is */
-			if (exited && err[0] < 0)
+			if (exited && (err[0] < 0 || now - exit_time >= CGI_LINGER_MS))
 				break;
+			if (exited)
+				finish_at = exit_time + CGI_LINGER_MS;
 		} else if (out[0] < 0 && o.len == ooff) {
 			/* The response is complete: give the script a moment to
 			 * exit and its stderr to drain, then end the group. */
@@ -689,6 +691,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			}
 			if (last_write + TIMEOUT_IO_MS < wake)
 				wake = last_write + TIMEOUT_IO_MS;
+		} else if (s->nph_fd >= 0) {
+			/* an NPH script's output is not seen: no idle clock */
 		} else if (!exited && now - last_out >= idle_ms) {
 			log_error("%s: no output for %d s", s->log_name,
 			          cfg.cgi_idle_timeout);

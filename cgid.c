@@ -665,8 +665,10 @@ handle_request(struct conn *c)
 		if (n != -2)
 			break;
 		if (c->end == 0 && c->nrequests > 0) {
-			/* keep-alive: wait for the next request, then close */
+			/* keep-alive: wait for the next request, then close;
+			 * its time counts from its first byte */
 			got = conn_fill(c, TIMEOUT_IDLE_MS);
+			start = now_us();
 		} else {
 			if (head_deadline == 0)
 				head_deadline = now_us() + TIMEOUT_HEAD_MS * 1000LL;

@@ -528,3 +528,16 @@ assert_error_response() {
 	assert_body_contains '<tr><th>name</th><td>Ada &amp; &lt;b&gt;</td></tr>'
 	assert_body_contains '<tr><th>colour</th><td>green</td></tr>'
 }
+
+@test "access log: a kept-alive request's time leaves out the idle wait before it" {
+	start_server listen
+	timeout 10 perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new("127.0.0.1:$ARGV[0]") or die;
+		print $s "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"; sleep 2;
+		print $s "GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+		1 while <$s>;' "$PORT"
+	wait_log '"GET /hello\.txt HTTP/1\.1" 200 ' 2
+	local t
+	t=$(grep '"GET /hello\.txt' "$LOG" | tail -n 1 | awk '{print $NF}')
+	[ "$t" -lt 1000000 ] || fail "second request logged as taking $t us"
+}

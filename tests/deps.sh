@@ -31,6 +31,12 @@ need musl-tools musl-gcc
 need groff groff
 need mandoc mandoc
 need man-db man
+need git /usr/lib/git-core/git-http-backend
+need php-cgi php-cgi
+need libcgi-pm-perl /usr/share/perl5/CGI.pm
+need chromium /usr/bin/chromium
+need nodejs node
+need npm npm
 
 if [ -z "$missing" ]; then
 	echo "deps: all test dependencies present"

@@ -32,8 +32,15 @@ cgid-asan: $(SRCS) $(HDRS)
 tests/unit: tests/unit.c http.c http.h cgid.h
 	$(CC) $(WARN) -g $(SAN) -I. -o $@ tests/unit.c http.c
 
+FUZZ_CC = clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+          -fno-sanitize-recover=undefined -I.
+
 fuzz/%: fuzz/%.c http.c http.h cgid.h
-	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< http.c
+	$(FUZZ_CC) -o $@ $< http.c
+
+# the CGI header block parser lives beside the engine it serves
+fuzz/cgihead: fuzz/cgihead.c $(SRCS) $(HDRS)
+	$(FUZZ_CC) -o $@ $< cgi.c http.c conn.c file.c log.c
 
 # As root (a container, a fresh VM), scripts run only with --allow-root.
 run: cgid

@@ -105,7 +105,7 @@ env_add_config(struct env *e)
 static void
 env_add_headers(struct env *e, const struct request *req)
 {
-	char name[5 + 64], value[MAX_HEAD];
+	char name[5 + 64 + 1], value[MAX_HEAD];
 	size_t i, j, k, vl;
 
 	for (i = 0; i < req->nheaders; i++) {
@@ -336,7 +336,7 @@ cgi_parse_head(const char *buf, size_t len, struct cgi_head *h)
 		for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
 			;
 		for (const char *q = v; q < ve; q++)
-			if ((unsigned char)*q < 0x20 && *q != '\t')
+			if (((unsigned char)*q < 0x20 && *q != '\t') || *q == 0x7f)
 				return head_fail(h, "control character in header");
 		if (field_is(p, (size_t)(colon - p), "Status")) {
 			/* §6.3.3: Status = 3digit SP reason-phrase */
@@ -347,6 +347,9 @@ cgi_parse_head(const char *buf, size_t len, struct cgi_head *h)
 			    (ve - v > 3 && v[3] != ' '))
 				return head_fail(h, "invalid Status");
 			h->status = (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
+			/* a script answers once: no interim (1xx) responses */
+			if (h->status < 200)
+				return head_fail(h, "informational Status");
 			h->reason = ve - v > 4 ? v + 4 : NULL;
 			h->reason_len = ve - v > 4 ? (size_t)(ve - v - 4) : 0;
 		} else if (field_is(p, (size_t)(colon - p), "Location")) {
@@ -693,6 +696,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				wake = last_write + TIMEOUT_IO_MS;
 		} else if (s->nph_fd >= 0) {
 			/* an NPH script's output is not seen: no idle clock */
+		} else if (out[0] < 0) {
+			/* the output is complete: the linger clock applies */
 		} else if (!exited && now - last_out >= idle_ms) {
 			log_error("%s: no output for %d s", s->log_name,
 			          cfg.cgi_idle_timeout);

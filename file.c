@@ -267,20 +267,21 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Append s to the listing, HTML-escaped. */
+/* Append s to the listing, HTML-escaped when escape is set; what does
+ * not fit below size (a reserve for the page's end is kept by the
+ * caller) is cut. */
 static void
-html_put(char *buf, size_t *len, size_t size, const char *s)
+page_put(char *buf, size_t *len, size_t size, const char *s, int escape)
 {
-	for (; *s && *len + 8 < size; s++) {
-		const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" :
-		                *s == '&' ? "&amp;" : *s == '"' ? "&quot;" :
-		                *s == '\'' ? "&#39;" : NULL;
-		if (e) {
-			memcpy(buf + *len, e, strlen(e));
-			*len += strlen(e);
-		} else {
-			buf[(*len)++] = *s;
-		}
+	for (; *s; s++) {
+		const char *e = !escape ? NULL : *s == '<' ? "&lt;" :
+		                *s == '>' ? "&gt;" : *s == '&' ? "&amp;" :
+		                *s == '"' ? "&quot;" : *s == '\'' ? "&#39;" : NULL;
+		size_t n = e ? strlen(e) : 1;
+		if (*len + n >= size)
+			return;
+		memcpy(buf + *len, e ? e : s, n);
+		*len += n;
 	}
 }
 
@@ -317,25 +318,30 @@ file_list(struct conn *c, const struct request *req)
 	}
 	closedir(dir);
 	qsort(sorted, n, sizeof *sorted, name_cmp);
-	len = (size_t)snprintf(page, sizeof page,
-	                       "<!DOCTYPE html>\n<html><head><title>Index of ");
-	html_put(page, &len, sizeof page, req->path);
-	len += (size_t)snprintf(page + len, sizeof page - len,
-	                        "</title></head><body><h1>Index of ");
-	html_put(page, &len, sizeof page, req->path);
-	len += (size_t)snprintf(page + len, sizeof page - len, "</h1>\n<ul>\n");
+	/* the entries stop short of the end, which always fits */
+	static const char tail[] = "</ul></body></html>\n";
+	size_t room = sizeof page - sizeof tail;
+
+	page_put(page, &len, room, "<!DOCTYPE html>\n<html><head><title>Index of ", 0);
+	page_put(page, &len, room, req->path, 1);
+	page_put(page, &len, room, "</title></head><body><h1>Index of ", 0);
+	page_put(page, &len, room, req->path, 1);
+	page_put(page, &len, room, "</h1>\n<ul>\n", 0);
 	for (i = 0; i < n; i++) {
+		size_t before = len;
 		if (file_url_encode(sorted[i], href, sizeof href) < 0)
 			continue;
-		len += (size_t)snprintf(page + len, sizeof page - len, "<li><a href=\"");
-		html_put(page, &len, sizeof page, href);
-		len += (size_t)snprintf(page + len, sizeof page - len, "\">");
-		html_put(page, &len, sizeof page, sorted[i]);
-		len += (size_t)snprintf(page + len, sizeof page - len, "</a></li>\n");
-		if (len + 64 >= sizeof page)
+		page_put(page, &len, room, "<li><a href=\"", 0);
+		page_put(page, &len, room, href, 1);
+		page_put(page, &len, room, "\">", 0);
+		page_put(page, &len, room, sorted[i], 1);
+		page_put(page, &len, room, "</a></li>\n", 0);
+		if (len + 1 >= room || page[len - 1] != '\n') {
+			len = before; /* an entry that does not fit is left out */
 			break;
+		}
 	}
-	len += (size_t)snprintf(page + len, sizeof page - len, "</ul></body></html>\n");
+	page_put(page, &len, sizeof page, tail, 0);
 	http_response_init(&r, S_OK);
 	http_add_header(&r, "Content-Type", "text/html; charset=utf-8", 24, 0);
 	r.content_length = (long long)len;

@@ -35,6 +35,25 @@ limited() {
 	fi
 }
 
+# Add up the "N passed, M failed" line that a runner wrote to $1; $2 is
+# its exit status and $3 its name.
+add_summary() {
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	if [ -z "$summary" ]; then
+		echo "# $3 printed no summary (exit status $2)"
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(echo "$summary" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\1/')
+	f=$(echo "$summary" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\2/')
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "# $3 exited with status $2"
+		failed=$((failed + 1))
+	fi
+}
+
 # --- unit tests ---------------------------------------------------------------
 
 if [ -x tests/unit ]; then
@@ -44,22 +63,19 @@ if [ -x tests/unit ]; then
 		limited 600 tests/unit >"$work/unit.out" 2>&1
 	rc=$?
 	cat "$work/unit.out"
-	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/unit.out" | tail -n 1)
-	if [ -n "$summary" ]; then
-		p=$(echo "$summary" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\1/')
-		f=$(echo "$summary" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\2/')
-		passed=$((passed + p))
-		failed=$((failed + f))
-		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-			echo "# tests/unit exited with status $rc"
-			failed=$((failed + 1))
-		fi
-	else
-		echo "# tests/unit printed no summary (exit status $rc)"
-		failed=$((failed + 1))
-	fi
+	add_summary "$work/unit.out" "$rc" tests/unit
 else
 	echo "# tests/unit not built: unit tests skipped"
+fi
+
+# --- a short run of every fuzz target (make fuzz is the long one) -------------
+
+if [ $# -eq 0 ]; then
+	echo "# fuzz smoke: tests/fuzz-smoke.sh"
+	limited 900 sh tests/fuzz-smoke.sh >"$work/fuzz.out" 2>&1
+	rc=$?
+	cat "$work/fuzz.out"
+	add_summary "$work/fuzz.out" "$rc" tests/fuzz-smoke.sh
 fi
 
 # --- end-to-end tests ---------------------------------------------------------

@@ -1,0 +1,3 @@
+#!/bin/sh
+# A local redirect to itself, for ever.
+printf 'Location: /cgi-bin/bad-redirect-loop.sh\n\n'

@@ -31,6 +31,8 @@ need musl-tools musl-gcc
 need groff groff
 need mandoc mandoc
 need man-db man
+need valgrind valgrind
+need wrk wrk
 need git /usr/lib/git-core/git-http-backend
 need php-cgi php-cgi
 need libcgi-pm-perl /usr/share/perl5/CGI.pm

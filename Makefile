@@ -17,8 +17,8 @@ SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer \
 PREFIX  ?= /usr/local
 -include config.mk
 
-SRCS = cgid.c http.c cgi.c conn.c file.c log.c
-HDRS = cgid.h http.h cgi.h conn.h file.h
+SRCS = cgid.c http.c cgi.c conn.c file.c log.c front.c scgi.c fastcgi.c wire.c
+HDRS = cgid.h http.h cgi.h conn.h file.h front.h wire.h
 FUZZ = $(patsubst %.c,%,$(wildcard fuzz/*.c))
 
 all: cgid

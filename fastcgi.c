@@ -477,6 +477,8 @@ run(void)
 	fc.running = 0;
 	if (fc.broken || !fr.in_sync || (rc < 0 && !fc.aborted))
 		return -1;
+	if (fc.aborted)
+		fc.stdin_done = 1; /* §5.4: the request's streams end there */
 	/* a body the script did not read may already be here: drop it */
 	while (!fc.stdin_done && !fc.broken) {
 		struct fcgi_record r;
@@ -579,9 +581,13 @@ fastcgi_serve(int rfd, int wfd)
 		if (fc.broken)
 			break;
 		if (fc.aborted) {
+			/* §5.4: what the front sent for the request came before
+			 * its ABORT_REQUEST; nothing more comes after it */
 			reply_end_request(fc.id, 0, FCGI_REQUEST_COMPLETE);
 			fc.id = 0;
-			break; /* its FCGI_STDIN may still come: start afresh */
+			if (!fc.keep || fc.broken)
+				break;
+			continue;
 		}
 		if (run() < 0)
 			break;

@@ -35,6 +35,10 @@ tests/unit: tests/unit.c http.c http.h cgid.h
 fuzz/%: fuzz/%.c http.c http.h cgid.h
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< http.c
 
+# The front servers' parsers are pure and link alone.
+fuzz/scgi fuzz/fastcgi: fuzz/%: fuzz/%.c wire.c wire.h cgid.h
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< wire.c
+
 # As root (a container, a fresh VM), scripts run only with --allow-root.
 run: cgid
 	./cgid -l 127.0.0.1:8080 --log stderr \

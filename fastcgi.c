@@ -400,13 +400,15 @@ fc_send(void *proto, const char *p, size_t n)
 	size_t m;
 
 	(void)proto;
-	do {
+	if (n == 0) /* the end of the stream */
+		return conn_write(&fc.c, fc.out, records(fc.out, FCGI_STDOUT, p, 0));
+	while (n > 0) {
 		m = n > sizeof fc.out / 2 ? sizeof fc.out / 2 : n;
 		if (conn_write(&fc.c, fc.out, records(fc.out, FCGI_STDOUT, p, m)) < 0)
 			return -1;
 		p += m;
 		n -= m;
-	} while (n > 0);
+	}
 	return 0;
 }
 

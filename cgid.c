@@ -1030,6 +1030,8 @@ accept_loop(const int *fds, int n)
 }
 
 static int socket_mode = DEFAULT_SOCKET_MODE;
+static const char *unix_paths[MAX_LISTEN]; /* -l unix: sockets bound */
+static int n_unix;
 
 /* -l unix:PATH.  A socket file left by an earlier run is removed, but
  * only when nothing answers on it; any other file is left alone. */
@@ -1067,8 +1069,9 @@ listen_unix(const char *spec)
 		die(strerror(errno), path);
 	}
 	umask(old);
-	if (chmod(path, (mode_t)socket_mode) < 0 || listen(fd, 128) < 0)
+	if (chmod(path, (mode_t)socket_mode) < 0 || listen(fd, LISTEN_BACKLOG) < 0)
 		die(strerror(errno), path);
+	unix_paths[n_unix++] = path;
 	return fd;
 }
 
@@ -1462,6 +1465,10 @@ main(int argc, char **argv)
 	}
 	if (user != NULL)
 		ids = lookup_user(user);
+	/* --user: its sockets are the user's (and its group's) */
+	for (i = 0; user != NULL && i < n_unix; i++)
+		if (chown(unix_paths[i], ids.uid, ids.gid) < 0)
+			die(strerror(errno), unix_paths[i]);
 	if (chroot_dir != NULL && (chroot(chroot_dir) < 0 || chdir("/") < 0))
 		die("cannot chroot", strerror(errno));
 	cfg.base_fd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);

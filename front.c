@@ -225,11 +225,16 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 		log_error("NUL byte in a path parameter");
 		return S_BAD_REQUEST;
 	}
+	/* DOCUMENT_ROOT locates the script only without SCRIPT_FILENAME; a
+	 * redirect's path is taken beneath it when it lies beneath ROOT */
 	if (dr != NULL && below_root(dr->value, dr->value_len, prefix,
 	                             sizeof prefix) < 0) {
-		log_error("DOCUMENT_ROOT %.*s is not beneath %s",
-		          (int)dr->value_len, dr->value, cfg.root_real);
-		return S_FORBIDDEN;
+		prefix[0] = '\0';
+		if (sf == NULL && rd == NULL) {
+			log_error("DOCUMENT_ROOT %.*s is not beneath %s",
+			          (int)dr->value_len, dr->value, cfg.root_real);
+			return S_FORBIDDEN;
+		}
 	}
 	if (rd != NULL) {
 		pl = (size_t)snprintf(path, sizeof path, "%s%s", prefix, rd->path);

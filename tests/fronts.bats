@@ -257,6 +257,7 @@ check_same_as_http() {
 	same_as_http GET /cgi-bin/status.sh
 	same_as_http GET /cgi-bin/redirect.sh
 	same_as_http GET /cgi-bin/local-redirect.sh
+	same_as_http GET /cgi-bin/redirect-cgi.sh
 	same_as_http GET /cgi-bin/garbage.sh
 	same_as_http GET /cgi-bin/stderr.sh
 	same_as_http GET /cgi-bin/pwd.sh
@@ -667,6 +668,8 @@ fcgi_status() {
 	[ "$STATUS" = 404 ] || fail "with ..: $STATUS"
 	fcgi_status DOCUMENT_ROOT=/ SCRIPT_NAME=/bin/sh
 	[ "$STATUS" = 403 ] || fail "DOCUMENT_ROOT outside ROOT: $STATUS"
+	fcgi_status DOCUMENT_ROOT=/elsewhere "SCRIPT_FILENAME=$ROOT_REAL/cgi-bin/hello"
+	[ "$STATUS" = 200 ] || fail "SCRIPT_FILENAME beneath ROOT, DOCUMENT_ROOT not: $STATUS"
 	fcgi_status "SCRIPT_FILENAME=${ROOT_REAL}x/cgi-bin/hello"
 	[ "$STATUS" = 403 ] || fail "a sibling of ROOT: $STATUS"
 	fcgi_status SCRIPT_NAME=/cgi-bin/no-such-thing
@@ -799,6 +802,16 @@ scgi() {
 	run timeout 10 "$CGID" -l "unix:$f" "$ROOT"
 	[ "$status" -eq 1 ] || fail "a plain file: exit status $status"
 	[ "$(cat "$f")" = keep ] || fail "the file was touched"
+}
+
+@test "-l unix:PATH with --user: the socket is that user's and group's" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	id nobody >/dev/null 2>&1 && getent group nogroup >/dev/null ||
+		skip "no user nobody or group nogroup"
+	local p=$BATS_TEST_TMPDIR/user.sock
+	start_cgid listen "unix:$p" --protocol fastcgi --user nobody:nogroup
+	[ "$(stat -c %U:%G:%a "$p")" = nobody:nogroup:660 ] ||
+		fail "socket: $(stat -c %U:%G:%a "$p")"
 }
 
 @test "invalid --protocol, --script-stderr, --socket-mode: exit status 2" {

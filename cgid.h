@@ -74,7 +74,6 @@
 #define MAX_PARAMS 512            /* parameters in one request: close */
 #define MAX_PARAMS_BYTES 65536    /* the whole parameter block: close */
 #define MAX_PARAM_NAME 128        /* one parameter's name: close */
-#define MAX_NETSTRING_DIGITS 6    /* SCGI header length: 5 digits (< 100000) */
 #define FCGI_MAX_CONTENT 65535    /* FastCGI record content (§3.3) */
 #define FCGI_MAX_RECORD (8 + 65535 + 255) /* header, content, padding */
 #define FCGI_PENDING 1024         /* queued management replies: close past it */

@@ -17,8 +17,8 @@ SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer \
 PREFIX  ?= /usr/local
 -include config.mk
 
-SRCS = cgid.c http.c cgi.c conn.c file.c log.c
-HDRS = cgid.h http.h cgi.h conn.h file.h
+SRCS = cgid.c http.c cgi.c conn.c file.c log.c front.c scgi.c fastcgi.c wire.c
+HDRS = cgid.h http.h cgi.h conn.h file.h front.h wire.h
 FUZZ = $(patsubst %.c,%,$(wildcard fuzz/*.c))
 
 all: cgid
@@ -41,6 +41,10 @@ fuzz/%: fuzz/%.c http.c http.h cgid.h
 # the CGI header block parser lives beside the engine it serves
 fuzz/cgihead: fuzz/cgihead.c $(SRCS) $(HDRS)
 	$(FUZZ_CC) -o $@ $< cgi.c http.c conn.c file.c log.c
+
+# The front servers' parsers are pure and link alone.
+fuzz/scgi fuzz/fastcgi: fuzz/%: fuzz/%.c wire.c wire.h cgid.h
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< wire.c
 
 # As root (a container, a fresh VM), scripts run only with --allow-root.
 run: cgid

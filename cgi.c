@@ -12,7 +12,10 @@
  * request body to the script's stdin, its stdout to the front end, its
  * stderr to the log line by line, and watches the clock and the child.
  * Nothing of the script's output is sent before its whole header block
- * has been read and validated.
+ * has been read and validated.  Output already framed for the front end
+ * is still sent when the script is stopped (unless the front end is the
+ * reason), so that a front end with several requests per connection
+ * (FastCGI) keeps its stream whole.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -476,6 +479,27 @@ relay_stderr(const struct cgi_script *s, char *ebuf, size_t *elen, int flush)
 
 volatile pid_t cgi_running;
 
+/* Send what is left of o (bounded by TIMEOUT_IO_MS without progress). */
+static void
+flush_out(int fd, struct obuf *o, size_t *off)
+{
+	ssize_t n;
+
+	while (*off < o->len) {
+		n = send(fd, o->p + *off, o->len - *off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == ENOTSOCK)
+			n = write(fd, o->p + *off, o->len - *off);
+		if (n > 0)
+			*off += (size_t)n;
+		else if (n < 0 && errno == EINTR)
+			continue;
+		else if (n < 0 && errno == EAGAIN && wait_fd(fd, POLLOUT, TIMEOUT_IO_MS) > 0)
+			continue;
+		else
+			return;
+	}
+}
+
 /* Start the script: vfork, and in the child only system calls on its own
  * descriptors and state (RFC 3875 §7.2: the script's directory). */
 static pid_t
@@ -516,7 +540,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 {
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	int child_in, pidfd = -1, exited = 0, wstatus = 0, head_done = 0;
-	int in_ready = 1, body_eof = 0, r, i;
+	int in_ready = 1, body_eof = 0, watch_input = 1, client_gone = 0, r, hr, i;
 	enum cgi_result result = CGI_DONE;
 	char *argv[67], argbuf[MAX_PATH];
 	char hbuf[MAX_CGI_HEAD], ibuf[IO_BUF], rbuf[IO_BUF - 64], obuf_mem[IO_BUF];
@@ -588,7 +612,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	for (;;) {
 		struct pollfd p[7];
 		int np = 0, i_in = -1, i_pipe = -1, i_out = -1, i_cli = -1,
-		    i_err = -1, i_pid = -1, i_hup = -1;
+		    i_err = -1, i_pid = -1, i_hup = -1, i_ctl = -1;
 		long long now = now_ms(), wake, finish_at = 0;
 
 		/* Request body towards the script. */
@@ -607,6 +631,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				log_error("%s: client closed during the request body",
 				          s->log_name);
 				result = CGI_CLOSE;
+				client_gone = 1;
 				goto kill;
 			}
 		}
@@ -620,6 +645,10 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			p[np++] = (struct pollfd){.fd = in[1], .events = POLLOUT};
 		} else if (in[1] >= 0 && !in_ready) {
 			i_in = np;
+			p[np++] = (struct pollfd){.fd = f->in_fd, .events = POLLIN};
+		} else if (in[1] < 0 && f->input != NULL && f->in_fd >= 0 &&
+		           watch_input && o.len == ooff) {
+			i_ctl = np;
 			p[np++] = (struct pollfd){.fd = f->in_fd, .events = POLLIN};
 		}
 		if (o.len > ooff) {
@@ -690,6 +719,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			if (now - last_write >= TIMEOUT_IO_MS) {
 				log_error("%s: client stopped reading", s->log_name);
 				result = CGI_CLOSE;
+				client_gone = 1;
 				goto kill;
 			}
 			if (last_write + TIMEOUT_IO_MS < wake)
@@ -744,7 +774,17 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		if (i_hup >= 0 && p[i_hup].revents) {
 			log_error("%s: client went away", s->log_name);
 			result = CGI_CLOSE;
+			client_gone = 1;
 			goto kill;
+		}
+		if (i_ctl >= 0 && p[i_ctl].revents) {
+			r = f->input(f->ctx, &o);
+			if (r == 1) {
+				result = CGI_CLOSE;
+				goto kill;
+			}
+			if (r == 2)
+				watch_input = 0;
 		}
 		if (i_pipe >= 0 && p[i_pipe].revents) {
 			n = write(in[1], ibuf + ioff, ilen - ioff);
@@ -783,6 +823,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 				log_error("%s: client went away", s->log_name);
 				result = CGI_CLOSE;
+				client_gone = 1;
 				goto kill;
 			}
 		}
@@ -790,7 +831,9 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			if (!head_done)
 				n = read(out[0], hbuf + hlen, sizeof hbuf - hlen);
 			else
-				n = read(out[0], rbuf, sizeof rbuf);
+				/* o may hold stderr frames of this round */
+				n = read(out[0], rbuf, o.size - o.len - 64 < sizeof rbuf
+				                       ? o.size - o.len - 64 : sizeof rbuf);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				continue;
 			if (n <= 0) {
@@ -823,13 +866,14 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				result = CGI_CLOSE;
 				goto kill;
 			}
-			switch (f->head(f->ctx, &h, &o)) {
+			switch ((hr = f->head(f->ctx, &h, &o))) {
 			case 0:
 				break;
 			case 1:
 				result = CGI_REDIRECT;
 				goto kill;
 			default:
+				f->error(f->ctx, hr);
 				result = CGI_CLOSE;
 				goto kill;
 			}
@@ -869,6 +913,9 @@ done:
 	kill_group(pid, &exited, &wstatus);
 	cgi_running = 0;
 	f->exit_status = exited ? wstatus : -1;
+	if (!client_gone)
+		flush_out(f->out_fd, &o, &ooff);
+	f->unsent = o.len - ooff;
 	if (pidfd >= 0)
 		close(pidfd);
 	if (in[1] >= 0)
@@ -889,6 +936,7 @@ spawn_fail:
 		if (err[i] >= 0)
 			close(err[i]);
 	}
+	f->unsent = 0;
 	f->error(f->ctx, S_INTERNAL_SERVER_ERROR);
 	return CGI_CLOSE;
 }

@@ -94,7 +94,13 @@ struct cgi_front {
 	 * room for n + 64); when NULL, stderr goes to the log line by line. */
 	void (*err)(void *ctx, const char *p, size_t n, struct obuf *o);
 	int watch_hangup;          /* end the script when in_fd hangs up */
+	/* Optional: in_fd is readable while no body is being relayed (the
+	 * body ended, or there was none); o is empty.  A multiplexing front
+	 * end reads its control messages here (FastCGI's ABORT_REQUEST).
+	 * Returns 0 to go on, 1 to stop the script, 2 to stop watching. */
+	int (*input)(void *ctx, struct obuf *o);
 	int exit_status;           /* out: wait status of the script, -1 */
+	size_t unsent;             /* out: bytes of o that could not be sent */
 };
 
 /* The script to run. */

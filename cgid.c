@@ -14,8 +14,12 @@
  *      served, reading fd 0 and writing fd 1 (inetd nowait, systemd
  *      StandardInput=socket, tcpserver); a listening fd 0 is accepted
  *      from (inetd wait).
- *   3. -l [ADDR:]PORT: bind and listen, then accept.
+ *   3. -l [ADDR:]PORT or -l unix:PATH: bind and listen, then accept.
  * In the accepting modes every connection gets a child of its own.
+ *
+ * The connection speaks HTTP/1.1 (below), or with --protocol scgi or
+ * fastcgi it comes from a front server (scgi.c, fastcgi.c, front.c); the
+ * activation modes are the same for all three.
  *
  * Exit status: 0 on a normal end, 1 on a failure while setting up (the
  * root, a socket), 2 on a usage error.  Only this file exits.
@@ -47,6 +51,7 @@
 #include "cgi.h"
 #include "conn.h"
 #include "file.h"
+#include "front.h"
 #include "http.h"
 
 struct config cfg;
@@ -57,6 +62,12 @@ static const char usage[] =
 "super-server passes (fd 0 or fd 3), or on addresses given with -l.\n"
 "\n"
 "  -l, --listen [ADDR:]PORT  bind and listen (repeatable); ADDR is IPv4 or [IPv6]\n"
+"  -l, --listen unix:PATH    listen on a Unix socket (a stale one is replaced)\n"
+"      --socket-mode MODE    permissions of -l unix: sockets (default 0660)\n"
+"      --protocol PROTO      http (default), scgi or fastcgi: the protocol of\n"
+"                            the connections (scgi, fastcgi: from a front server)\n"
+"      --script-stderr DEST  fastcgi: a script's stderr to the \"log\" (default)\n"
+"                            or to the \"front\" server as FCGI_STDERR\n"
 "      --cgi-dir PREFIX      URL prefix of CGI programs (repeatable; default\n"
 "                            /cgi-bin/; \"none\" for no prefix)\n"
 "      --cgi-ext .EXT        file name ending of CGI programs (repeatable;\n"
@@ -765,9 +776,20 @@ serve(int rfd, int wfd)
 	signal(SIGTERM, on_sigterm_child);
 	signal(SIGINT, on_sigterm_child);
 	signal(SIGHUP, on_sigterm_child);
+
+	/* small responses and records go out at once (fails harmlessly on
+	 * anything but TCP) */
+	setsockopt(wfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (cfg.protocol == PROTO_SCGI) {
+		scgi_serve(rfd, wfd);
+		return;
+	}
+	if (cfg.protocol == PROTO_FASTCGI) {
+		fastcgi_serve(rfd, wfd);
+		return;
+	}
+
 	conn_init(&c, rfd, wfd);
-	if (c.is_socket)
-		setsockopt(wfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	while (handle_request(&c))
 		;
 	/* A lingering close: stop sending, then read what the client still
@@ -1007,6 +1029,52 @@ accept_loop(const int *fds, int n)
 	}
 }
 
+static int socket_mode = DEFAULT_SOCKET_MODE;
+static const char *unix_paths[MAX_LISTEN]; /* -l unix: sockets bound */
+static int n_unix;
+
+/* -l unix:PATH.  A socket file left by an earlier run is removed, but
+ * only when nothing answers on it; any other file is left alone. */
+static int
+listen_unix(const char *spec)
+{
+	const char *path = spec + 5;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct stat st;
+	mode_t old;
+	int fd, probe;
+
+	if (path[0] == '\0' || strlen(path) >= sizeof sun.sun_path)
+		die_usage("invalid Unix socket path in --listen", spec);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			die("not a socket", path);
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 &&
+		    connect(probe, (struct sockaddr *)&sun, sizeof sun) == 0)
+			die("socket in use", path);
+		if (probe >= 0)
+			close(probe);
+		if (unlink(path) < 0)
+			die(strerror(errno), path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket", strerror(errno));
+	/* created with the final mode: no moment with wider permissions */
+	old = umask((mode_t)(~socket_mode & 0777));
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+		umask(old);
+		die(strerror(errno), path);
+	}
+	umask(old);
+	if (chmod(path, (mode_t)socket_mode) < 0 || listen(fd, LISTEN_BACKLOG) < 0)
+		die(strerror(errno), path);
+	unix_paths[n_unix++] = path;
+	return fd;
+}
+
 static int
 listen_on(const char *spec)
 {
@@ -1018,6 +1086,8 @@ listen_on(const char *spec)
 	char *end;
 	long pn;
 
+	if (strncmp(spec, "unix:", 5) == 0)
+		return listen_unix(spec);
 	memset(&ss, 0, sizeof ss);
 	if (colon != NULL) {
 		size_t hl = (size_t)(colon - spec);
@@ -1196,6 +1266,9 @@ main(int argc, char **argv)
 		{"idle-exit", required_argument, NULL, 'X'},
 		{"env", required_argument, NULL, 'e'},
 		{"pass-env", required_argument, NULL, 'p'},
+		{"protocol", required_argument, NULL, 'P'},
+		{"script-stderr", required_argument, NULL, 'S'},
+		{"socket-mode", required_argument, NULL, 'O'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -1314,6 +1387,32 @@ main(int argc, char **argv)
 				cfg.extra_env[cfg.n_extra_env++] = s;
 			}
 			break;
+		case 'P':
+			if (strcmp(optarg, "http") == 0)
+				cfg.protocol = PROTO_HTTP;
+			else if (strcmp(optarg, "scgi") == 0)
+				cfg.protocol = PROTO_SCGI;
+			else if (strcmp(optarg, "fastcgi") == 0)
+				cfg.protocol = PROTO_FASTCGI;
+			else
+				die_usage("invalid --protocol", optarg);
+			break;
+		case 'S':
+			if (strcmp(optarg, "log") == 0)
+				cfg.stderr_to_front = 0;
+			else if (strcmp(optarg, "front") == 0)
+				cfg.stderr_to_front = 1;
+			else
+				die_usage("invalid --script-stderr", optarg);
+			break;
+		case 'O': {
+			char *end;
+			long m = strtol(optarg, &end, 8);
+			if (*optarg == '\0' || *end != '\0' || m < 0 || m > 0777)
+				die_usage("invalid --socket-mode", optarg);
+			socket_mode = (int)m;
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -1366,6 +1465,10 @@ main(int argc, char **argv)
 	}
 	if (user != NULL)
 		ids = lookup_user(user);
+	/* --user: its sockets are the user's (and its group's) */
+	for (i = 0; user != NULL && i < n_unix; i++)
+		if (chown(unix_paths[i], ids.uid, ids.gid) < 0)
+			die(strerror(errno), unix_paths[i]);
 	if (chroot_dir != NULL && (chroot(chroot_dir) < 0 || chdir("/") < 0))
 		die("cannot chroot", strerror(errno));
 	cfg.base_fd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -70,10 +70,26 @@
 /* Output buffering. */
 #define IO_BUF 65536              /* relay buffer between script and client */
 
+/* Front servers: SCGI and FastCGI (scgi.c, fastcgi.c, wire.c). */
+#define MAX_PARAMS 512            /* parameters in one request: close */
+#define MAX_PARAMS_BYTES 65536    /* the whole parameter block: close */
+#define MAX_PARAM_NAME 128        /* one parameter's name: close */
+#define FCGI_MAX_CONTENT 65535    /* FastCGI record content (§3.3) */
+#define FCGI_MAX_RECORD (8 + 65535 + 255) /* header, content, padding */
+#define FCGI_PENDING 1024         /* queued management replies: close past it */
+#define FCGI_ADVERTISED_CONNS 64  /* FCGI_MAX_CONNS/FCGI_MAX_REQS answered */
+#define TIMEOUT_FRONT_IDLE_MS 120000 /* FCGI_KEEP_CONN: wait for the next request */
+#define DEFAULT_SOCKET_MODE 0660  /* --socket-mode default for -l unix:PATH */
+
 #define SAFE_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* The protocol spoken on the connection (--protocol). */
+enum protocol { PROTO_HTTP, PROTO_SCGI, PROTO_FASTCGI };
 
 /* The configuration, set once by cgid.c before any connection. */
 struct config {
+	enum protocol protocol;
+	int stderr_to_front;       /* FastCGI: script stderr as FCGI_STDERR */
 	const char *root;          /* document root as given */
 	int root_fd;               /* O_PATH descriptor of the root */
 	char root_real[MAX_PATH];  /* its canonical absolute path */

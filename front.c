@@ -1,0 +1,730 @@
+/*
+ * front.c - one request from a front server (SCGI or FastCGI): which
+ * script, with which environment, and the CGI response in the form front
+ * servers read.
+ *
+ * The script.  SCRIPT_FILENAME names it when the front sends it; it must
+ * lie beneath cgid's ROOT.  Otherwise DOCUMENT_ROOT (beneath ROOT, or
+ * ROOT itself when absent) and SCRIPT_NAME name it.  The path is walked
+ * beneath ROOT with file_resolve(), so symbolic links cannot lead out, and
+ * when the front sends no PATH_INFO the walk splits PATH_INFO off as in
+ * HTTP mode (RFC 3875 §4.1.5, §4.1.13).  The same rules as in HTTP mode
+ * then decide: --cgi-dir/--cgi-ext select the program, and it must be a
+ * regular file, executable, writable by its owner alone (403 otherwise).
+ *
+ * The environment (RFC 3875 §4.1) is built from scratch.  The front's
+ * parameters are its meta-variables and pass, but for: the variables cgid
+ * sets itself (the script's names and paths, CONTENT_LENGTH, PATH,
+ * GATEWAY_INTERFACE, SERVER_SOFTWARE, --env and --pass-env names),
+ * activation variables, and the request headers that HTTP mode does not
+ * pass either (HTTP_PROXY, HTTP_AUTHORIZATION, HTTP_CONTENT_*).  Names
+ * must be usable as environment names.  Request headers arrive as HTTP_*
+ * parameters, so a client can never set a variable that only the front
+ * server may set.
+ *
+ * The response.  Front servers read a CGI-style header block (nginx and
+ * lighttpd both parse "Status:"), so the script's block is re-serialized
+ * with the Status line first, hop-by-hop fields dropped, and the body
+ * bounded by the script's Content-Length.  A local redirect (§6.2.2) is
+ * served here, as in HTTP mode: the new path is run as a GET, or sent as
+ * a document when it is not a CGI program.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "file.h"
+#include "front.h"
+
+/* What a local redirect changes in the request (§6.2.2). */
+struct redirect {
+	const char *uri;           /* the Location, for REQUEST_URI */
+	char path[MAX_PATH];       /* decoded and normalised path */
+	const char *query;
+	size_t query_len;
+};
+
+/* The engine's callbacks for one script run. */
+struct run {
+	struct front *fr;
+	long long declared, sent;  /* script's Content-Length, bytes framed */
+	int head_sent;
+	int complete;              /* the response was ended */
+	int error;                 /* status the engine wants answered */
+	char *redirect;            /* Location of a local redirect */
+};
+
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int
+is(const struct param *p, const char *name)
+{
+	return p->name_len == strlen(name) && memcmp(p->name, name, p->name_len) == 0;
+}
+
+static int
+has_prefix(const struct param *p, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return p->name_len >= n && memcmp(p->name, prefix, n) == 0;
+}
+
+/* A non-empty parameter, or NULL. */
+static const struct param *
+get(const struct params *ps, const char *name)
+{
+	const struct param *p = params_get(ps, name);
+
+	return p != NULL && p->value_len > 0 ? p : NULL;
+}
+
+/* Is the front's parameter passed to the script? */
+static int
+pass_param(const struct param *p, const struct redirect *rd)
+{
+	static const char *const ours[] = {
+		/* set by cgid from the script it found */
+		"SCRIPT_NAME", "SCRIPT_FILENAME", "DOCUMENT_ROOT", "PATH_INFO",
+		"PATH_TRANSLATED", "CONTENT_LENGTH",
+		/* env_add_config */
+		"GATEWAY_INTERFACE", "SERVER_SOFTWARE", "PATH",
+		/* activation: systemd, UCSPI; and the SCGI marker */
+		"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "NOTIFY_SOCKET",
+		"PROTO", "SCGI",
+		/* request headers HTTP mode does not pass (httpoxy, the proxy's
+		 * credentials, the body's own variables) */
+		"HTTP_PROXY", "HTTP_PROXY_AUTHORIZATION", "HTTP_CONTENT_LENGTH",
+		"HTTP_CONTENT_TYPE",
+	};
+	size_t i;
+	int k;
+
+	/* [A-Za-z_][A-Za-z0-9_]*: a name a shell and a script can use */
+	if ((p->name[0] >= '0' && p->name[0] <= '9'))
+		return 0;
+	for (i = 0; i < p->name_len; i++) {
+		char c = p->name[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '_'))
+			return 0;
+	}
+	if (memchr(p->value, '\0', p->value_len) != NULL)
+		return 0;
+	for (i = 0; i < sizeof ours / sizeof ours[0]; i++)
+		if (is(p, ours[i]))
+			return 0;
+	if (has_prefix(p, "TCPREMOTE") || has_prefix(p, "TCPLOCAL") ||
+	    has_prefix(p, "TCP6REMOTE") || has_prefix(p, "TCP6LOCAL"))
+		return 0;
+	for (k = 0; k < cfg.n_extra_env; k++) {
+		const char *eq = strchr(cfg.extra_env[k], '=');
+		if ((size_t)(eq - cfg.extra_env[k]) == p->name_len &&
+		    memcmp(cfg.extra_env[k], p->name, p->name_len) == 0)
+			return 0;
+	}
+	/* credentials stay with the server, as in HTTP mode */
+	if (is(p, "HTTP_AUTHORIZATION") && !cfg.pass_auth)
+		return 0;
+	if (is(p, "CONTENT_TYPE") && (p->value_len == 0 || rd != NULL))
+		return 0;
+	if (rd != NULL && (is(p, "REQUEST_METHOD") || is(p, "QUERY_STRING") ||
+	                   is(p, "REQUEST_URI")))
+		return 0;
+	return 1;
+}
+
+/* The part of an absolute path v[0..len) below cgid's ROOT, into out;
+ * -1 when v does not lie beneath ROOT. */
+static int
+below_root(const char *v, size_t len, char *out, size_t size)
+{
+	size_t rl = strlen(cfg.root_real);
+
+	if (strcmp(cfg.root_real, "/") == 0)
+		rl = 0;
+	if (len < rl || memcmp(v, cfg.root_real, rl) != 0 ||
+	    (len > rl && v[rl] != '/') || len - rl >= size)
+		return -1;
+	memcpy(out, v + rl, len - rl);
+	out[len - rl] = '\0';
+	/* no trailing '/': the caller appends a path starting with one */
+	while (len > rl && out[len - rl - 1] == '/')
+		out[--len - rl] = '\0';
+	return 0;
+}
+
+/* A path from the front server must be plain: absolute, no NUL or
+ * control byte, no empty, "." or ".." element. */
+static int
+plain_path(const char *p)
+{
+	const char *e;
+	size_t n;
+
+	if (p[0] != '/')
+		return 0;
+	for (e = p; *e; e++)
+		if ((unsigned char)*e < 0x20 || *e == 0x7f)
+			return 0;
+	while (*p == '/') {
+		p++;
+		e = strchr(p, '/');
+		n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/*
+ * Find the script (or, after a local redirect, the document) and build
+ * its environment.  Returns 0, or the status to answer.  *doc is set when
+ * t names a document to send rather than a program to run.
+ */
+static int
+prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
+        struct env *e, struct target *t, char *log_name, int *doc,
+        const char **interp)
+{
+	const struct param *sf = get(ps, "SCRIPT_FILENAME");
+	const struct param *dr = get(ps, "DOCUMENT_ROOT");
+	const struct param *sn = get(ps, "SCRIPT_NAME");
+	const struct param *pi = get(ps, "PATH_INFO");
+	const struct param *qs = params_get(ps, "QUERY_STRING");
+	char prefix[MAX_PATH] = "", path[MAX_PATH], buf[2 * MAX_PATH + 16];
+	const char *rest, *v, *why;
+	size_t i, pl = 0, snl, rl, vl;
+	int walk = pi == NULL, status;
+
+	*doc = 0;
+	t->fd = t->dir_fd = -1;
+	if ((sf && memchr(sf->value, '\0', sf->value_len)) ||
+	    (dr && memchr(dr->value, '\0', dr->value_len)) ||
+	    (sn && memchr(sn->value, '\0', sn->value_len)) ||
+	    (pi && memchr(pi->value, '\0', pi->value_len))) {
+		log_error("NUL byte in a path parameter");
+		return S_BAD_REQUEST;
+	}
+	/* DOCUMENT_ROOT locates the script only without SCRIPT_FILENAME; a
+	 * redirect's path is taken beneath it when it lies beneath ROOT */
+	if (dr != NULL && below_root(dr->value, dr->value_len, prefix,
+	                             sizeof prefix) < 0) {
+		prefix[0] = '\0';
+		if (sf == NULL && rd == NULL) {
+			log_error("DOCUMENT_ROOT %.*s is not beneath %s",
+			          (int)dr->value_len, dr->value, cfg.root_real);
+			return S_FORBIDDEN;
+		}
+	}
+	if (rd != NULL) {
+		pl = (size_t)snprintf(path, sizeof path, "%s%s", prefix, rd->path);
+		walk = 1;
+	} else if (sf != NULL) {
+		if (below_root(sf->value, sf->value_len, path, sizeof path) < 0) {
+			log_error("SCRIPT_FILENAME %.*s is not beneath %s",
+			          (int)sf->value_len, sf->value, cfg.root_real);
+			return S_FORBIDDEN;
+		}
+		pl = strlen(path);
+	} else if (sn != NULL) {
+		pl = (size_t)snprintf(path, sizeof path, "%s%.*s", prefix,
+		                      (int)sn->value_len, sn->value);
+	} else {
+		log_error("the front server sent neither SCRIPT_FILENAME nor "
+		          "SCRIPT_NAME");
+		return S_INTERNAL_SERVER_ERROR;
+	}
+	if (pl >= sizeof path || !plain_path(path)) {
+		log_error("unusable script path %.200s", path);
+		return S_NOT_FOUND;
+	}
+	status = file_resolve(path, t);
+	if (status == 0 && S_ISDIR(t->st.st_mode))
+		status = S_NOT_FOUND;
+	if (status == 0 && t->path_info[0] != '\0' && !walk)
+		status = S_NOT_FOUND;  /* PATH_INFO given: the path is the file */
+	if (status != 0) {
+		log_error("%s: %s", path,
+		          status == S_NOT_FOUND ? "not found" : "forbidden");
+		return status;
+	}
+	rest = t->path_info;
+
+	/* SCRIPT_NAME (§4.1.13): the front's, less the PATH_INFO the walk
+	 * found; for a redirect, the prefix of its path naming the file. */
+	snprintf(buf, sizeof buf, "/%s", t->rel);
+	if (rd != NULL) {
+		snl = strlen(rd->path) - strlen(rest);
+		snprintf(log_name, MAX_PATH, "%.*s", (int)snl, rd->path);
+	} else if (sn != NULL) {
+		snl = sn->value_len;
+		if (walk && strlen(rest) <= snl &&
+		    memcmp(sn->value + snl - strlen(rest), rest, strlen(rest)) == 0)
+			snl -= strlen(rest);
+		snprintf(log_name, MAX_PATH, "%.*s", (int)snl, sn->value);
+	} else {
+		snprintf(log_name, MAX_PATH, "%.*s", MAX_PATH - 1, buf);
+	}
+
+	if (!cgi_selected(buf, strlen(buf))) {
+		if (rd != NULL && rest[0] == '\0') {
+			*doc = 1;
+			return 0;
+		}
+		log_error("%s: not a CGI program (--cgi-dir, --cgi-ext)", buf);
+		return rd != NULL ? S_NOT_FOUND : S_FORBIDDEN;
+	}
+	/* As in HTTP mode: executable (or interpreted), and writable by its
+	 * owner alone. */
+	*interp = cgi_interpreter(buf, strlen(buf));
+	if ((status = cgi_permitted(&t->st, *interp != NULL, &why)) != 0) {
+		log_error("%s: %s", log_name, why);
+		return status;
+	}
+	if (rd == NULL && fr->content_length > cfg.max_body) {
+		log_error("request body of %lld bytes over the limit",
+		          fr->content_length);
+		return S_CONTENT_TOO_LARGE;
+	}
+
+	env_init(e);
+	env_add_config(e);
+	for (i = 0; i < ps->n; i++) {
+		const struct param *p = &ps->p[i];
+		char name[MAX_PARAM_NAME + 1];
+		if (!pass_param(p, rd))
+			continue;
+		memcpy(name, p->name, p->name_len);
+		name[p->name_len] = '\0';
+		env_add(e, name, p->value, p->value_len);
+	}
+	env_adds(e, "SCRIPT_NAME", log_name);
+	rl = strlen(cfg.root_real);
+	snprintf(buf, sizeof buf, "%s/%s", rl > 1 ? cfg.root_real : "", t->rel);
+	env_adds(e, "SCRIPT_FILENAME", buf);
+	if (dr != NULL)
+		env_add(e, "DOCUMENT_ROOT", dr->value, dr->value_len);
+	else
+		env_adds(e, "DOCUMENT_ROOT", cfg.root_real);
+	/* §4.1.5, §4.1.6: PATH_INFO (the front's, or what the walk left)
+	 * and its mapping onto the document root */
+	if (rd == NULL && pi != NULL) {
+		v = pi->value;
+		vl = pi->value_len;
+	} else {
+		v = rest;
+		vl = strlen(rest);
+	}
+	if (vl > 0) {
+		env_add(e, "PATH_INFO", v, vl);
+		if (dr != NULL)
+			snprintf(buf, sizeof buf, "%.*s%.*s", (int)dr->value_len,
+			         dr->value, (int)vl, v);
+		else
+			snprintf(buf, sizeof buf, "%s%.*s", rl > 1 ? cfg.root_real : "",
+			         (int)vl, v);
+		env_adds(e, "PATH_TRANSLATED", buf);
+	}
+	if (rd != NULL) {
+		env_adds(e, "REQUEST_METHOD", "GET");
+		env_add(e, "QUERY_STRING", rd->query ? rd->query : "", rd->query_len);
+		env_adds(e, "REQUEST_URI", rd->uri);
+	} else {
+		if (qs == NULL)
+			env_adds(e, "QUERY_STRING", "");   /* §4.1.7: always set */
+		if (fr->content_length > 0) {
+			snprintf(buf, sizeof buf, "%lld", fr->content_length);
+			env_adds(e, "CONTENT_LENGTH", buf);
+		}
+	}
+	if (params_get(ps, "REDIRECT_STATUS") == NULL)
+		env_adds(e, "REDIRECT_STATUS", "200");  /* as in HTTP mode */
+	if (e->overflow) {
+		log_error("%s: environment too large", log_name);
+		return S_HEADERS_TOO_LARGE;
+	}
+	return 0;
+}
+
+/* Fields that describe a connection, not a response (RFC 9110 §7.6.1),
+ * and Status, which the block carries first. */
+static int
+dropped_field(const struct header *h)
+{
+	static const char *const names[] = {
+		"Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer",
+		"Upgrade", "Proxy-Connection",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == h->name_len &&
+		    strncasecmp(h->name, names[i], h->name_len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Append "Name: value\r\n" to buf at *n; -1 when it does not fit. */
+static int
+put_field(char *buf, size_t size, size_t *n, const char *name, size_t nl,
+          const char *value, size_t vl)
+{
+	if (*n + nl + vl + 4 > size)
+		return -1;
+	memcpy(buf + *n, name, nl);
+	memcpy(buf + *n + nl, ": ", 2);
+	memcpy(buf + *n + nl + 2, value, vl);
+	memcpy(buf + *n + nl + 2 + vl, "\r\n", 2);
+	*n += nl + vl + 4;
+	return 0;
+}
+
+static ssize_t
+run_body_read(void *ctx, char *buf, size_t n)
+{
+	struct run *r = ctx;
+
+	return r->fr->body_read(r->fr->proto, buf, n);
+}
+
+static int
+run_input(void *ctx, struct obuf *o)
+{
+	struct run *r = ctx;
+
+	return r->fr->input(r->fr->proto, o);
+}
+
+static void
+run_err(void *ctx, const char *p, size_t n, struct obuf *o)
+{
+	struct run *r = ctx;
+
+	r->fr->err(r->fr->proto, p, n, o);
+}
+
+/* RFC 3875 §6.2: the script's header block, for the front server. */
+static int
+run_head(void *ctx, const struct cgi_head *h, struct obuf *o)
+{
+	struct run *r = ctx;
+	char buf[MAX_CGI_HEAD + 512];
+	size_t n = 0, i;
+	const char *reason;
+	int status;
+
+	/* §6.2.2: a local redirect is a Location with an absolute path and
+	 * nothing else; it is served here as a new GET. */
+	if (h->location != NULL && h->location[0] == '/' &&
+	    (h->location_len < 2 || h->location[1] != '/') && h->status == 0 &&
+	    h->content_type == NULL && h->nfields == 0 &&
+	    h->content_length < 0) {
+		if (h->location_len >= MAX_PATH) {
+			log_error("local redirect too long");
+			return S_BAD_GATEWAY;
+		}
+		memcpy(r->redirect, h->location, h->location_len);
+		r->redirect[h->location_len] = '\0';
+		return 1;
+	}
+	/* §6.2.3, §6.2.4: a client redirect is 302 unless Status says. */
+	status = h->status ? h->status : h->location ? S_FOUND : S_OK;
+	reason = http_reason(status);
+	n = (size_t)snprintf(buf, sizeof buf, "Status: %d %.*s\r\n", status,
+	                     h->status && h->reason_len > 0 ? (int)h->reason_len
+	                     : (int)strlen(reason ? reason : "Unknown"),
+	                     h->status && h->reason_len > 0 ? h->reason
+	                     : reason ? reason : "Unknown");
+	if (h->content_type != NULL &&
+	    put_field(buf, sizeof buf, &n, "Content-Type", 12, h->content_type,
+	              h->content_type_len) < 0)
+		return S_BAD_GATEWAY;
+	if (h->location != NULL &&
+	    put_field(buf, sizeof buf, &n, "Location", 8, h->location,
+	              h->location_len) < 0)
+		return S_BAD_GATEWAY;
+	if (h->content_length >= 0) {
+		char cl[24];
+		int k = snprintf(cl, sizeof cl, "%lld", h->content_length);
+		if (put_field(buf, sizeof buf, &n, "Content-Length", 14, cl,
+		              (size_t)k) < 0)
+			return S_BAD_GATEWAY;
+	}
+	for (i = 0; i < h->nfields; i++) {
+		const struct header *f = &h->fields[i];
+		if (dropped_field(f))
+			continue;
+		if (put_field(buf, sizeof buf, &n, f->name, f->name_len, f->value,
+		              f->value_len) < 0)
+			return S_BAD_GATEWAY;
+	}
+	if (n + 2 > sizeof buf)
+		return S_BAD_GATEWAY;
+	memcpy(buf + n, "\r\n", 2);
+	n += 2;
+	r->declared = h->content_length;
+	r->fr->frame(r->fr->proto, buf, n, o);
+	r->fr->status = status;
+	r->head_sent = 1;
+	return 0;
+}
+
+static void
+run_body(void *ctx, const char *p, size_t n, struct obuf *o)
+{
+	struct run *r = ctx;
+
+	if (r->declared >= 0 && r->sent + (long long)n > r->declared) {
+		if (r->sent <= r->declared && n > 0)
+			log_error("script wrote more than its Content-Length");
+		n = r->sent < r->declared ? (size_t)(r->declared - r->sent) : 0;
+	}
+	if (n == 0)
+		return;
+	r->fr->frame(r->fr->proto, p, n, o);
+	r->sent += (long long)n;
+	r->fr->bytes_out += (long long)n;
+}
+
+static void
+run_end(void *ctx, int complete, struct obuf *o)
+{
+	struct run *r = ctx;
+
+	if (r->declared >= 0 && r->sent < r->declared) {
+		log_error("script output ended before its Content-Length");
+		return;
+	}
+	if (complete) {
+		r->fr->frame(r->fr->proto, NULL, 0, o);
+		r->complete = 1;
+	}
+}
+
+static void
+run_error(void *ctx, int status)
+{
+	struct run *r = ctx;
+
+	r->error = status;
+}
+
+/* Answer status with a small HTML page; 0, or -1 when the front server
+ * cannot be written to. */
+static int
+answer(struct front *fr, int status)
+{
+	char buf[1024], body[512];
+	int bl = http_error_body(status, body, sizeof body);
+	const char *reason = http_reason(status);
+	int n;
+
+	n = snprintf(buf, sizeof buf,
+	             "Status: %d %s\r\nContent-Type: text/html; charset=utf-8\r\n"
+	             "Content-Length: %d\r\n\r\n%.*s", status,
+	             reason ? reason : "Unknown", bl, bl, body);
+	fr->status = status;
+	fr->bytes_out += bl;
+	if (n < 0 || (size_t)n >= sizeof buf || fr->send(fr->proto, buf, (size_t)n) < 0 ||
+	    fr->send(fr->proto, NULL, 0) < 0)
+		return -1;
+	return 0;
+}
+
+/* Send the document t (the target of a local redirect). */
+static int
+send_document(struct front *fr, const struct target *t)
+{
+	char buf[IO_BUF / 2];
+	struct stat st;
+	off_t left;
+	ssize_t n;
+	int fd, k;
+
+	fd = open_beneath(cfg.root_fd, t->rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return answer(fr, S_NOT_FOUND);
+	}
+	k = snprintf(buf, sizeof buf,
+	             "Status: 200 OK\r\nContent-Type: %s\r\nContent-Length: %lld\r\n\r\n",
+	             file_mime(t->name), (long long)st.st_size);
+	fr->status = S_OK;
+	if (fr->send(fr->proto, buf, (size_t)k) < 0)
+		goto fail;
+	for (left = st.st_size; left > 0; left -= n) {
+		n = read(fd, buf, left < (off_t)sizeof buf ? (size_t)left : sizeof buf);
+		if (n <= 0 || fr->send(fr->proto, buf, (size_t)n) < 0)
+			goto fail;
+		fr->bytes_out += n;
+	}
+	close(fd);
+	return fr->send(fr->proto, NULL, 0);
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Parse a local redirect's Location into rd (as HTTP mode does). */
+static int
+redirect_to(struct redirect *rd, const char *location)
+{
+	const char *q = strchr(location, '?');
+	size_t pl = q ? (size_t)(q - location) : strlen(location);
+	int n = http_normalize_path(location, pl, rd->path, sizeof rd->path);
+
+	if (n < 0)
+		return -1;
+	rd->uri = location;
+	rd->query = q ? q + 1 : NULL;
+	rd->query_len = q ? strlen(q + 1) : 0;
+	return 0;
+}
+
+/* One access log line, in the Combined Log Format as in HTTP mode, from
+ * the front's description of the request. */
+static void
+access_log(const struct front *fr, const struct params *ps, long long start)
+{
+	static const char *const names[] = {
+		"REMOTE_ADDR", "REQUEST_METHOD", "REQUEST_URI", "SERVER_PROTOCOL",
+		"HTTP_REFERER", "HTTP_USER_AGENT",
+	};
+	const struct param *v[6];
+	char line[4096], when[64];
+	struct tm tm;
+	time_t t = time(NULL);
+	size_t i;
+
+	for (i = 0; i < 6; i++)
+		v[i] = get(ps, names[i]);
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+#define F(k) v[k] ? (int)(v[k]->value_len > 1000 ? 1000 : v[k]->value_len) : 1, \
+             v[k] ? v[k]->value : "-"
+	snprintf(line, sizeof line,
+	         "%.*s - - [%s] \"%.*s %.*s %.*s\" %d %lld \"%.*s\" \"%.*s\" %lld",
+	         F(0), when, F(1), F(2), F(3), fr->status, fr->bytes_out, F(4),
+	         F(5), now_us() - start);
+#undef F
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	log_access(line);
+}
+
+int
+front_request(struct front *fr, const struct params *ps)
+{
+	static struct env env;
+	static struct redirect rd;
+	static char location[MAX_PATH];
+	char log_name[MAX_PATH];
+	struct target t;
+	long long start = now_us();
+	int redirects = 0, status, doc, rc = -1;
+	struct redirect *rdp = NULL;
+
+	fr->status = 0;
+	fr->exit_status = -1;
+	fr->bytes_out = 0;
+	fr->in_sync = 1;
+	for (;;) {
+		struct run r = {fr, -1, 0, 0, 0, 0, location};
+		struct cgi_front f = {
+			.ctx = &r, .in_fd = fr->in_fd, .out_fd = fr->out_fd,
+			.body_read = fr->body_read && !rdp ? run_body_read : NULL,
+			.head = run_head, .body = run_body, .end = run_end,
+			.error = run_error, .err = fr->err ? run_err : NULL,
+			.input = fr->input ? run_input : NULL, .exit_status = -1,
+		};
+		struct cgi_script s = {.stdin_fd = -1, .nph_fd = -1};
+		const char *interp = NULL;
+		enum cgi_result res;
+		const struct param *qs = params_get(ps, "QUERY_STRING");
+
+		status = prepare(fr, ps, rdp, &env, &t, log_name, &doc, &interp);
+		if (status != 0) {
+			file_release(&t);
+			rc = answer(fr, status);
+			break;
+		}
+		if (doc) {
+			rc = send_document(fr, &t);
+			file_release(&t);
+			break;
+		}
+		s.dir_fd = t.dir_fd;
+		s.name = t.name;
+		s.log_name = log_name;
+		s.query = rdp ? rdp->query : qs ? qs->value : NULL;
+		s.query_len = rdp ? rdp->query_len : qs ? qs->value_len : 0;
+		s.interpreter = interp;
+		res = cgi_run(&s, env.vars, &f);
+		file_release(&t);
+		fr->exit_status = f.exit_status;
+		if (f.unsent > 0) {
+			fr->in_sync = 0;
+			break;
+		}
+		if (res == CGI_REDIRECT) {
+			if (++redirects > MAX_LOCAL_REDIRECTS) {
+				log_error("too many local redirects");
+				rc = answer(fr, S_INTERNAL_SERVER_ERROR);
+				break;
+			}
+			if (redirect_to(&rd, location) < 0) {
+				log_error("invalid local redirect");
+				rc = answer(fr, S_BAD_GATEWAY);
+				break;
+			}
+			rdp = &rd;
+			continue;
+		}
+		if (r.error != 0 && !r.head_sent) {
+			rc = answer(fr, r.error);
+			break;
+		}
+		rc = r.complete ? 0 : -1;
+		break;
+	}
+	if (rc < 0 && fr->status == 0)
+		fr->status = S_BAD_GATEWAY; /* for the log: nothing answered */
+	access_log(fr, ps, start);
+	return rc;
+}
+
+void
+front_linger(int rfd, int wfd)
+{
+	char sink[4096];
+	long long until = now_us() + 1000000;
+
+	if (shutdown(wfd, SHUT_WR) < 0)
+		return;
+	while (now_us() < until &&
+	       wait_fd(rfd, POLLIN, (int)((until - now_us()) / 1000)) > 0 &&
+	       read(rfd, sink, sizeof sink) > 0)
+		;
+}

@@ -1,0 +1,132 @@
+/*
+ * scgi.c - the SCGI front end: one request per connection, as in Neil
+ * Schemenauer's protocol document.
+ *
+ * The front server sends a netstring of NUL-separated name/value pairs
+ * (parsed by scgi_parse in wire.c), then CONTENT_LENGTH bytes of body;
+ * the answer is the script's response as a CGI-style header block with
+ * Status first, then the body, and the end of the response is the end of
+ * the connection.  A request that breaks the protocol (bad netstring,
+ * missing CONTENT_LENGTH or SCGI, a name given twice) gets no answer: the
+ * connection is closed and the reason logged.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "front.h"
+
+struct scgi {
+	struct conn *c;
+	long long body_left;       /* body bytes not yet read */
+};
+
+static ssize_t
+scgi_body_read(void *proto, char *buf, size_t n)
+{
+	struct scgi *sc = proto;
+	struct conn *c = sc->c;
+	ssize_t r;
+
+	if (sc->body_left == 0)
+		return 0;
+	if ((long long)n > sc->body_left)
+		n = (size_t)sc->body_left;
+	if (c->end > c->start) {
+		if (n > c->end - c->start)
+			n = c->end - c->start;
+		memcpy(buf, c->buf + c->start, n);
+		c->start += n;
+		sc->body_left -= (long long)n;
+		return (ssize_t)n;
+	}
+	r = read(c->rfd, buf, n);
+	if (r > 0) {
+		sc->body_left -= r;
+		return r;
+	}
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return -2;
+	return -1;
+}
+
+/* The response is the bytes themselves; its end is the connection's. */
+static void
+scgi_frame(void *proto, const char *p, size_t n, struct obuf *o)
+{
+	(void)proto;
+	if (n == 0)
+		return;
+	memcpy(o->p + o->len, p, n);
+	o->len += n;
+}
+
+static int
+scgi_send(void *proto, const char *p, size_t n)
+{
+	struct scgi *sc = proto;
+
+	return n > 0 ? conn_write(sc->c, p, n) : 0;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+scgi_serve(int rfd, int wfd)
+{
+	static struct conn c;
+	static struct params ps;
+	struct scgi sc = {&c, 0};
+	struct front fr = {0};
+	long long cl, deadline = now_ms() + TIMEOUT_HEAD_MS;
+	ssize_t got;
+	int n;
+
+	conn_init(&c, rfd, wfd);
+	for (;;) {
+		n = scgi_parse(c.buf, c.end, &ps, &cl);
+		if (n != -2)
+			break;
+		if (c.end == sizeof c.buf) {
+			log_error("SCGI: header block larger than %zu bytes",
+			          sizeof c.buf);
+			return;
+		}
+		got = now_ms() < deadline ? conn_fill(&c, (int)(deadline - now_ms()))
+		                          : -1;
+		if (got <= 0) {
+			if (c.end > 0 || got < 0)
+				log_error("SCGI: %s in the request header",
+				          got == 0 ? "connection closed"
+				          : errno == ETIMEDOUT ? "timed out"
+				          : "read error");
+			return;
+		}
+	}
+	if (n < 0) {
+		log_error("SCGI: %s", ps.reason);
+		return;
+	}
+	c.start = (size_t)n;
+	sc.body_left = cl;
+	fr.proto = &sc;
+	fr.in_fd = rfd;
+	fr.out_fd = wfd;
+	fr.body_read = scgi_body_read;
+	fr.frame = scgi_frame;
+	fr.send = scgi_send;
+	fr.content_length = cl;
+	front_request(&fr, &ps);
+	if (c.is_socket)
+		front_linger(rfd, wfd);
+}

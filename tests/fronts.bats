@@ -1,0 +1,826 @@
+#!/usr/bin/env bats
+# cgid behind front servers: SCGI and FastCGI (--protocol), with nginx and
+# lighttpd started here on loopback with private configurations
+# (tests/fronts/*.conf), over Unix sockets and TCP, in every activation
+# mode; the protocols' rules with a raw client (tests/fronts/client.pl);
+# -l unix:PATH; and units/cgid-fcgi.socket + cgid-fcgi@.service.
+#
+# The same CGI programs as in HTTP mode (tests/www) must give the same
+# results through a front server as directly over HTTP.
+
+load lib
+
+CLIENT=$BATS_TEST_DIRNAME/fronts/client.pl
+
+setup_file() {
+	prepare_root
+	cp "$BATS_TEST_DIRNAME"/fronts/cgi-bin/* "$ROOT/cgi-bin/"
+	# several MiB of random bytes, for sizes and hashes
+	head -c 5000000 /dev/urandom >"$ROOT/data.bin"
+	chmod -R u+rwX,go-w "$ROOT"
+	ROOT_REAL=$(cd "$ROOT" && pwd -P)
+	export ROOT_REAL
+	DATA_SHA=$(sha256sum <"$ROOT/data.bin" | cut -d' ' -f1)
+	export DATA_SHA
+}
+
+teardown() {
+	stop_front
+	stop_reference
+	common_teardown
+	show_file "front server error log" "${FRONT_DIR:-/nonexistent}/error.log" 30
+}
+
+# ---------------------------------------------------------------------------
+# cgid, the front servers, and an HTTP-mode cgid to compare with
+
+# start_cgid MODE ADDR [CGID OPTIONS...]
+# MODE: listen (cgid -l), sd-accept, sd-inetd, sd-listen (systemd-socket-
+# activate), tcpserver; ADDR: unix:PATH, or "tcp" for a free port on
+# 127.0.0.1.  Sets CGID_ADDR (unix:PATH or 127.0.0.1:PORT) and what
+# start_server sets, so that common_teardown stops it.
+start_cgid() {
+	local mode=$1 addr=$2 l path=
+	shift 2
+	LOG=$BATS_TEST_TMPDIR/cgid.log
+	SERVER_OUT=$BATS_TEST_TMPDIR/server.out
+	SAN_DIR=$BATS_TEST_TMPDIR/sanitizer
+	mkdir -p "$SAN_DIR"
+	: >"$LOG"
+	export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:log_path=$SAN_DIR/asan"
+	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SAN_DIR/ubsan"
+	export CGID_LEAK_TEST=leaked-from-the-test-environment
+	export NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify.sock
+	case $addr in
+	unix:*)
+		path=${addr#unix:}
+		l=$path
+		CGID_ADDR=$addr
+		;;
+	*)
+		CGID_PORT=$(free_port)
+		l=127.0.0.1:$CGID_PORT
+		CGID_ADDR=$l
+		;;
+	esac
+	# as in lib.bash: scripts run as root only when told to
+	local -a opts=(--log "$LOG")
+	if [ "$(id -u)" -eq 0 ]; then
+		opts+=(--allow-root)
+	fi
+	local -a server=("$CGID" "${opts[@]}" "$@" "$ROOT") argv
+	local -a sd_env=(-E "CGID_LEAK_TEST=$CGID_LEAK_TEST" -E "NOTIFY_SOCKET=$NOTIFY_SOCKET"
+		-E "ASAN_OPTIONS=$ASAN_OPTIONS" -E "UBSAN_OPTIONS=$UBSAN_OPTIONS")
+	case $mode in
+	listen) argv=("$CGID" -l "${path:+unix:}$l" "${opts[@]}" "$@" "$ROOT") ;;
+	sd-accept) argv=(systemd-socket-activate "${sd_env[@]}" -l "$l" --accept "${server[@]}") ;;
+	sd-inetd) argv=(systemd-socket-activate "${sd_env[@]}" -l "$l" --accept --inetd "${server[@]}") ;;
+	sd-listen) argv=(systemd-socket-activate "${sd_env[@]}" -l "$l" "${server[@]}") ;;
+	tcpserver) argv=(tcpserver -q -H -R -l localhost 127.0.0.1 "$CGID_PORT" "${server[@]}") ;;
+	*)
+		fail "start_cgid: unknown mode '$mode'"
+		return 1
+		;;
+	esac
+	local pidfile=$BATS_TEST_TMPDIR/server.pid i
+	rm -f "$pidfile"
+	setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "${argv[@]}" \
+		</dev/null >"$SERVER_OUT" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		[ -s "$pidfile" ] && break
+		sleep 0.1
+	done
+	SERVER_PID=$(cat "$pidfile" 2>/dev/null)
+	[ -n "$SERVER_PID" ] || fail "start_cgid: no pid for ${argv[*]}" || return 1
+	if [ -z "$path" ]; then
+		wait_port "$CGID_PORT" || {
+			show_file "server output" "$SERVER_OUT" >&2
+			return 1
+		}
+		return 0
+	fi
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		[ -S "$path" ] && return 0
+		server_alive || break
+		sleep 0.1
+	done
+	show_file "server output" "$SERVER_OUT" >&2
+	fail "no socket at $path"
+}
+
+# A Unix socket path in this test's directory.
+sock() {
+	echo "unix:$BATS_TEST_TMPDIR/${1:-cgid}.sock"
+}
+
+# start_front CONF  -- nginx-fastcgi, nginx-fastcgi-keep, nginx-scgi,
+# lighttpd-fastcgi or lighttpd-scgi from tests/fronts, in front of
+# CGID_ADDR.  PORT becomes the front server's, for http().
+start_front() {
+	local conf=$1 cgid user=
+	FRONT_DIR=$BATS_TEST_TMPDIR/front
+	mkdir -p "$FRONT_DIR"
+	PORT=$(free_port)
+	HOST=127.0.0.1
+	case $conf in
+	nginx-*)
+		command -v nginx >/dev/null || skip "nginx is not installed"
+		[ -f /etc/nginx/fastcgi_params ] && [ -f /etc/nginx/scgi_params ] ||
+			skip "nginx's fastcgi_params and scgi_params are missing"
+		# the files that "include" names, next to the configuration
+		cp /etc/nginx/fastcgi_params /etc/nginx/scgi_params "$FRONT_DIR/"
+		[ "$(id -u)" -eq 0 ] && user="user root;"
+		cgid=$CGID_ADDR
+		;;
+	lighttpd-*)
+		command -v lighttpd >/dev/null || skip "lighttpd is not installed"
+		case $CGID_ADDR in
+		unix:*) cgid="\"socket\" => \"${CGID_ADDR#unix:}\"" ;;
+		*) cgid="\"host\" => \"127.0.0.1\", \"port\" => ${CGID_ADDR##*:}" ;;
+		esac
+		;;
+	esac
+	sed -e "s|@DIR@|$FRONT_DIR|g" -e "s|@USER@|$user|" -e "s|@PORT@|$PORT|" \
+		-e "s|@ROOT@|$ROOT|" -e "s|@CGID@|$cgid|" \
+		"$BATS_TEST_DIRNAME/fronts/$conf.conf" >"$FRONT_DIR/front.conf"
+	local -a argv
+	case $conf in
+	nginx-*) argv=(nginx -p "$FRONT_DIR" -c "$FRONT_DIR/front.conf"
+		-e "$FRONT_DIR/error.log" -g 'daemon off;') ;;
+	lighttpd-*) argv=(lighttpd -D -f "$FRONT_DIR/front.conf") ;;
+	esac
+	local pidfile=$FRONT_DIR/front.pid i
+	rm -f "$pidfile"
+	setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "${argv[@]}" \
+		</dev/null >"$FRONT_DIR/out" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		[ -s "$pidfile" ] && break
+		sleep 0.1
+	done
+	FRONT_PID=$(cat "$pidfile")
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		port_listening "$PORT" && return 0
+		kill -0 "$FRONT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	show_file "front server output" "$FRONT_DIR/out" >&2
+	show_file "front server error log" "$FRONT_DIR/error.log" >&2
+	fail "$conf does not listen on $PORT"
+}
+
+stop_front() {
+	[ -n "${FRONT_PID:-}" ] || return 0
+	kill -TERM -- "-$FRONT_PID" 2>/dev/null || true
+	local i
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		kill -0 -- "-$FRONT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$FRONT_PID" 2>/dev/null || true
+	FRONT_PID=
+}
+
+# An HTTP-mode cgid on REF_PORT, the reference for the same requests.
+start_reference() {
+	local pidfile=$BATS_TEST_TMPDIR/reference.pid i
+	REF_PORT=$(free_port)
+	REF_LOG=$BATS_TEST_TMPDIR/reference.log
+	setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" \
+		"$CGID" -l "127.0.0.1:$REF_PORT" --log "$REF_LOG" \
+		$([ "$(id -u)" -eq 0 ] && echo --allow-root) "$ROOT" \
+		</dev/null >"$BATS_TEST_TMPDIR/reference.out" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		[ -s "$pidfile" ] && break
+		sleep 0.1
+	done
+	REF_PID=$(cat "$pidfile")
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		port_listening "$REF_PORT" && return 0
+		sleep 0.1
+	done
+	fail "the reference cgid does not listen"
+}
+
+stop_reference() {
+	[ -n "${REF_PID:-}" ] || return 0
+	kill -TERM -- "-$REF_PID" 2>/dev/null || true
+	sleep 0.1
+	kill -KILL -- "-$REF_PID" 2>/dev/null || true
+	REF_PID=
+}
+
+# fetch PORT OUT METHOD PATH [CURL OPTIONS...]  -- status, Content-Type,
+# Location, X-Body-Length and the body's hash, one a line, into OUT.
+fetch() {
+	local port=$1 out=$2 method=$3 path=$4 h=$BATS_TEST_TMPDIR/f.head
+	local b=$BATS_TEST_TMPDIR/f.body
+	shift 4
+	local -a m=()
+	case $method in
+	GET) ;;
+	HEAD) m=(-I) ;;
+	POST) m=(-H 'Expect:') ;;
+	*) m=(-X "$method") ;;
+	esac
+	curl -sS --max-time 20 -o "$b" -D "$h" "${m[@]}" "$@" \
+		"http://127.0.0.1:$port$path" || return 1
+	{
+		tr -d '\r' <"$h" | awk 'NR == 1 { print $2 }'
+		tr -d '\r' <"$h" | grep -i '^\(content-type\|location\|x-body-length\|x-cgi-language\):' |
+			tr 'A-Z' 'a-z' | sort
+		# curl -I writes the head as the "body"
+		[ "$method" = HEAD ] || sha256sum <"$b" | cut -d' ' -f1
+	} >"$out"
+}
+
+# same_as_http METHOD PATH [CURL OPTIONS...]  -- the front server (PORT)
+# and the HTTP-mode reference (REF_PORT) answer alike.
+same_as_http() {
+	local a=$BATS_TEST_TMPDIR/front.txt r=$BATS_TEST_TMPDIR/ref.txt
+	fetch "$PORT" "$a" "$@" || fail "front server: curl failed for $*" || return 1
+	fetch "$REF_PORT" "$r" "$@" || fail "reference: curl failed for $*" || return 1
+	if ! cmp -s "$a" "$r"; then
+		diff "$r" "$a" >&2
+		fail "$1 $2: the front server's answer differs from HTTP mode's"
+		return 1
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# What every front configuration must do
+
+# The test CGI programs give the same results as over HTTP.
+check_same_as_http() {
+	start_reference
+	same_as_http GET '/cgi-bin/hello?a=b&c=%20d'
+	same_as_http HEAD /cgi-bin/hello
+	same_as_http GET /cgi-bin/status.sh
+	same_as_http GET /cgi-bin/redirect.sh
+	same_as_http GET /cgi-bin/local-redirect.sh
+	same_as_http GET /cgi-bin/redirect-cgi.sh
+	same_as_http GET /cgi-bin/garbage.sh
+	same_as_http GET /cgi-bin/stderr.sh
+	same_as_http GET /cgi-bin/pwd.sh
+	same_as_http GET /cgi-bin/fds.sh
+	same_as_http GET /cgi-bin/exit3.sh
+	same_as_http GET /cgi-bin/no-such-script
+	same_as_http POST /cgi-bin/echo.pl --data-binary 'name=value&x=%41'
+	same_as_http POST /cgi-bin/cat.sh --data-binary 'short body, read to its end'
+	same_as_http GET /cgi-bin/big.sh
+	same_as_http POST /cgi-bin/echo.pl --data-binary "@$ROOT/data.bin"
+}
+
+# The environment: the front's variables, cgid's, PATH_INFO, no leaks.
+check_env() {
+	http GET '/cgi-bin/env.sh/extra/path?q=1' -H 'Proxy: http://evil.example/' \
+		-H 'Authorization: Basic dXNlcjpwYXNz' -H 'X-Custom: yes'
+	assert_code 200
+	assert_env "SCRIPT_NAME=/cgi-bin/env.sh"
+	assert_env "PATH_INFO=/extra/path"
+	assert_env "PATH_TRANSLATED=$ROOT_REAL/extra/path"
+	assert_env "SCRIPT_FILENAME=$ROOT_REAL/cgi-bin/env.sh"
+	assert_env "QUERY_STRING=q=1"
+	assert_env "REQUEST_METHOD=GET"
+	assert_env "REMOTE_ADDR=127.0.0.1"
+	assert_env "GATEWAY_INTERFACE=CGI/1.1"
+	assert_env "PATH=/usr/local/bin:/usr/bin:/bin"
+	assert_env "HTTP_X_CUSTOM=yes"
+	assert_env "FROM_CGID_ENV=1"
+	assert_env_set SERVER_SOFTWARE
+	assert_env_set SERVER_PORT
+	assert_env_set REQUEST_URI
+	refute_env HTTP_AUTHORIZATION SCGI
+	refute_leaks
+}
+
+check_post() {
+	http POST /cgi-bin/echo.pl --data-binary 'a=1&b=2'
+	assert_code 200
+	assert_header X-Body-Length 7
+	assert_body 'a=1&b=2'
+}
+
+# The script's stderr is in cgid's log and not in the response.
+check_stderr_logged() {
+	http GET /cgi-bin/stderr.sh
+	assert_code 200
+	assert_body STDOUT-BODY
+	wait_log 'STDERR-MARKER-4711'
+}
+
+# Five requests one after the other: with FCGI_KEEP_CONN one cgid process
+# (one connection) serves them all, else each has its own.
+check_requests() {
+	local want=$1 i seen=$BATS_TEST_TMPDIR/ppids n
+	: >"$seen"
+	for i in 1 2 3 4 5; do
+		http GET "/cgi-bin/ppid.sh?n=$i"
+		assert_code 200
+		cat "$BODY" >>"$seen"
+	done
+	n=$(sort -u "$seen" | wc -l)
+	[ "$n" -eq "$want" ] || fail "5 requests were served by $n cgid processes, not $want"
+}
+
+run_front_checks() {
+	check_env
+	check_post
+	check_stderr_logged
+	check_same_as_http
+}
+
+# --- nginx ------------------------------------------------------------------
+
+@test "nginx FastCGI, Unix socket (-l unix:): same results as HTTP mode" {
+	start_cgid listen "$(sock)" --protocol fastcgi --env FROM_CGID_ENV=1
+	start_front nginx-fastcgi
+	run_front_checks
+	check_requests 5
+}
+
+@test "nginx FastCGI, TCP (-l): same results as HTTP mode" {
+	start_cgid listen tcp --protocol fastcgi --env FROM_CGID_ENV=1
+	start_front nginx-fastcgi
+	run_front_checks
+}
+
+@test "nginx FastCGI with fastcgi_keep_conn, Unix socket: same results" {
+	start_cgid listen "$(sock)" --protocol fastcgi --env FROM_CGID_ENV=1
+	start_front nginx-fastcgi-keep
+	run_front_checks
+	check_requests 1
+}
+
+@test "nginx FastCGI with fastcgi_keep_conn, TCP: same results" {
+	start_cgid listen tcp --protocol fastcgi --env FROM_CGID_ENV=1
+	start_front nginx-fastcgi-keep
+	run_front_checks
+}
+
+@test "nginx SCGI, Unix socket (-l unix:): same results as HTTP mode" {
+	start_cgid listen "$(sock)" --protocol scgi --env FROM_CGID_ENV=1
+	start_front nginx-scgi
+	run_front_checks
+}
+
+@test "nginx SCGI, TCP (-l): same results as HTTP mode" {
+	start_cgid listen tcp --protocol scgi --env FROM_CGID_ENV=1
+	start_front nginx-scgi
+	run_front_checks
+}
+
+@test "nginx FastCGI: --script-stderr front puts stderr in nginx's error log" {
+	start_cgid listen "$(sock)" --protocol fastcgi --script-stderr front
+	start_front nginx-fastcgi
+	http GET /cgi-bin/stderr.sh
+	assert_code 200
+	assert_body STDOUT-BODY
+	local i
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		grep -q 'STDERR-MARKER-4711' "$FRONT_DIR/error.log" && break
+		sleep 0.1
+	done
+	grep -q 'STDERR-MARKER-4711' "$FRONT_DIR/error.log" ||
+		fail "the script's stderr is not in nginx's error log"
+	! grep -q 'STDERR-MARKER-4711' "$LOG" || fail "the script's stderr is in cgid's log too"
+}
+
+@test "nginx FastCGI: a script outside cgi-bin is not run (403)" {
+	start_cgid listen "$(sock)" --protocol fastcgi --cgi-dir /other/
+	start_front nginx-fastcgi
+	http GET /cgi-bin/hello
+	assert_code 403
+	wait_log 'not a CGI program'
+}
+
+# --- activation modes ---------------------------------------------------------
+
+check_activation() {
+	http GET '/cgi-bin/hello?act'
+	assert_code 200
+	assert_header X-Cgi-Language C
+	assert_body_contains 'query=act'
+	http GET /cgi-bin/env.sh
+	assert_code 200
+	refute_leaks
+	check_post
+}
+
+@test "FastCGI, systemd Accept=yes on a Unix socket, nginx keeping connections" {
+	start_cgid sd-accept "$(sock)" --protocol fastcgi
+	start_front nginx-fastcgi-keep
+	check_activation
+}
+
+@test "FastCGI, systemd Accept=yes --inetd (fd 0/1) over TCP" {
+	start_cgid sd-inetd tcp --protocol fastcgi
+	start_front nginx-fastcgi
+	check_activation
+}
+
+@test "FastCGI, systemd Accept=no on a Unix socket" {
+	start_cgid sd-listen "$(sock)" --protocol fastcgi
+	start_front nginx-fastcgi-keep
+	check_activation
+}
+
+@test "FastCGI, tcpserver (UCSPI)" {
+	command -v tcpserver >/dev/null || skip "tcpserver is not installed"
+	start_cgid tcpserver tcp --protocol fastcgi
+	start_front nginx-fastcgi
+	check_activation
+}
+
+@test "SCGI, systemd Accept=yes on a Unix socket" {
+	start_cgid sd-accept "$(sock)" --protocol scgi
+	start_front nginx-scgi
+	check_activation
+}
+
+@test "SCGI, systemd Accept=yes --inetd (fd 0/1) over TCP" {
+	start_cgid sd-inetd tcp --protocol scgi
+	start_front nginx-scgi
+	check_activation
+}
+
+@test "SCGI, systemd Accept=no over TCP" {
+	start_cgid sd-listen tcp --protocol scgi
+	start_front nginx-scgi
+	check_activation
+}
+
+@test "units/cgid-fcgi.socket + cgid-fcgi@.service under systemd-socket-activate" {
+	local exec
+	exec=$(sed -n 's/^ExecStart=//p' "$TOP_DIR/units/cgid-fcgi@.service")
+	[[ $exec == /usr/local/bin/cgid\ *\ /srv/www ]] || fail "unexpected ExecStart=$exec"
+	grep -qx 'Accept=yes' "$TOP_DIR/units/cgid-fcgi.socket" || fail "not Accept=yes"
+	grep -qx 'ListenStream=/run/cgid-fcgi.sock' "$TOP_DIR/units/cgid-fcgi.socket" ||
+		fail "unexpected ListenStream"
+	# the unit's command line, with this cgid, this root and a log file
+	local -a args
+	read -ra args <<<"${exec#/usr/local/bin/cgid }"
+	unset 'args[${#args[@]}-1]'
+	start_cgid sd-accept "$(sock cgid-fcgi)" "${args[@]}"
+	start_front nginx-fastcgi-keep
+	check_activation
+}
+
+# --- lighttpd ---------------------------------------------------------------
+
+@test "lighttpd FastCGI, Unix socket: same results as HTTP mode" {
+	start_cgid listen "$(sock)" --protocol fastcgi --env FROM_CGID_ENV=1
+	start_front lighttpd-fastcgi
+	run_front_checks
+}
+
+@test "lighttpd SCGI, TCP: same results as HTTP mode" {
+	start_cgid listen tcp --protocol scgi --env FROM_CGID_ENV=1
+	start_front lighttpd-scgi
+	run_front_checks
+}
+
+# --- FastCGI protocol, raw --------------------------------------------------
+
+# fcgi ACTION...  -- client.pl against cgid; transcript in $output,
+# STDOUT in $BATS_TEST_TMPDIR/out, STDERR in .../err.
+fcgi() {
+	OUT=$BATS_TEST_TMPDIR/out ERR=$BATS_TEST_TMPDIR/err \
+		run timeout 20 perl "$CLIENT" "$CGID_ADDR" "$@"
+}
+
+assert_output_line() {
+	if ! grep -qxF -- "$1" <<<"$output"; then
+		printf '%s\n' "$output" >&2
+		fail "no line '$1' in the transcript"
+	fi
+}
+
+refute_output_line() {
+	if grep -qxF -- "$1" <<<"$output"; then
+		printf '%s\n' "$output" >&2
+		fail "line '$1' in the transcript"
+	fi
+}
+
+assert_out_contains() {
+	grep -qF -- "$1" "$BATS_TEST_TMPDIR/out" ||
+		fail "FCGI_STDOUT lacks '$1': $(cat "$BATS_TEST_TMPDIR/out")"
+}
+
+@test "FastCGI: a request, STDOUT with Status first, END_REQUEST, close" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 1 0 param 1 "SCRIPT_FILENAME=$ROOT_REAL/cgi-bin/hello" \
+		param 1 QUERY_STRING=x=1 params 1 stdin-end 1
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	assert_output_line "STDOUT 1 0"
+	assert_output_line "EOF"
+	head -n 1 "$BATS_TEST_TMPDIR/out" | grep -qx $'Status: 200 OK\r' ||
+		fail "first line: $(head -n 1 "$BATS_TEST_TMPDIR/out")"
+	assert_out_contains "query=x=1"
+}
+
+@test "FastCGI: FCGI_GET_VALUES answered, unknown names left out" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi get-values FCGI_MAX_CONNS FCGI_MAX_REQS FCGI_MPXS_CONNS X_UNKNOWN sleep 0.3 shut
+	assert_output_line "GET_VALUES_RESULT 0 FCGI_MAX_CONNS=64 FCGI_MAX_REQS=64 FCGI_MPXS_CONNS=0"
+}
+
+@test "FastCGI: unknown record types get FCGI_UNKNOWN_TYPE" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi record 42 0 x record 200 1 yy sleep 0.3 shut
+	assert_output_line "UNKNOWN_TYPE 0 type=42"
+	assert_output_line "UNKNOWN_TYPE 0 type=200"
+}
+
+@test "FastCGI: roles other than Responder get FCGI_UNKNOWN_ROLE" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 2 0 begin 2 3 0 sleep 0.3 shut
+	assert_output_line "END_REQUEST 1 app=0 protocol=3"
+	assert_output_line "END_REQUEST 2 app=0 protocol=3"
+}
+
+@test "FastCGI: a second BEGIN_REQUEST while one is active gets FCGI_CANT_MPX_CONN" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/hello begin 2 1 0 \
+		params 1 stdin-end 1 params 2 stdin-end 2
+	assert_output_line "END_REQUEST 2 app=0 protocol=1"
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	assert_out_contains "Hello from C"
+}
+
+@test "FastCGI: FCGI_KEEP_CONN carries several requests, one after the other" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/hello param 1 QUERY_STRING=first \
+		params 1 stdin-end 1 wait 1 \
+		begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/echo.pl param 1 CONTENT_LENGTH=5 \
+		params 1 stdin 1 hello stdin-end 1 wait 2 \
+		begin 7 1 0 param 7 SCRIPT_NAME=/cgi-bin/status.sh params 7 stdin-end 7
+	[ "$(grep -c '^END_REQUEST' <<<"$output")" -eq 3 ] || fail "$output"
+	assert_output_line "END_REQUEST 7 app=0 protocol=0"
+	assert_output_line "EOF"
+	assert_out_contains "query=first"
+	assert_out_contains "hello"
+	assert_out_contains "Status: 404 Not Here"
+}
+
+@test "FastCGI: ABORT_REQUEST stops the script; END_REQUEST; the connection goes on" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	local pidf=$BATS_TEST_TMPDIR/slow.pid
+	fcgi begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/slow.sh param 1 "QUERY_STRING=$pidf" \
+		params 1 stdin-end 1 sleep 0.5 abort 1 wait 1 \
+		begin 2 1 0 param 2 SCRIPT_NAME=/cgi-bin/hello params 2 stdin-end 2
+	assert_output_line "END_REQUEST 1 app=143 protocol=0"
+	assert_output_line "END_REQUEST 2 app=0 protocol=0"
+	assert_out_contains "SLOW-STARTED"
+	assert_out_contains "Hello from C"
+	[ -s "$pidf" ] || fail "the script did not start"
+	! kill -0 "$(cat "$pidf")" 2>/dev/null || fail "the script still runs"
+	wait_log 'aborted by the front server'
+}
+
+@test "FastCGI: the front server closing the connection stops the script" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	local pidf=$BATS_TEST_TMPDIR/slow.pid i
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/slow.sh param 1 "QUERY_STRING=$pidf" \
+		params 1 stdin-end 1 sleep 0.5 shut
+	[ -s "$pidf" ] || fail "the script did not start"
+	# client.pl waited for the end: the script must be gone by now, or soon
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		kill -0 "$(cat "$pidf")" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$(cat "$pidf")" 2>/dev/null || fail "the script still runs"
+}
+
+@test "FastCGI: END_REQUEST carries the script's exit status" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/exit3.sh params 1 stdin-end 1
+	assert_output_line "END_REQUEST 1 app=3 protocol=0"
+	assert_out_contains "EXIT-THREE"
+}
+
+@test "FastCGI: full 64 KiB records with padding, body and output hashed" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/echo.pl param 1 CONTENT_LENGTH=5000000 \
+		params 1 stdin-file 1 "$ROOT/data.bin" stdin-end 1
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	# the body is what follows the header block
+	perl -0777 -ne 'print $1 if /\r\n\r\n(.*)\z/s' "$BATS_TEST_TMPDIR/out" >"$BATS_TEST_TMPDIR/body"
+	[ "$(sha256sum <"$BATS_TEST_TMPDIR/body" | cut -d' ' -f1)" = "$DATA_SHA" ] ||
+		fail "the body came back changed ($(wc -c <"$BATS_TEST_TMPDIR/body") bytes)"
+}
+
+@test "FastCGI: --script-stderr front sends FCGI_STDERR, ended by an empty record" {
+	start_cgid listen "$(sock)" --protocol fastcgi --script-stderr front
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/stderr.sh params 1 stdin-end 1
+	assert_output_line "STDERR 1 0"
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	grep -q STDERR-MARKER-4711 "$BATS_TEST_TMPDIR/err" || fail "no stderr: $output"
+}
+
+@test "FastCGI: a record of another version closes the connection, logged" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi raw 0201000100080000000100000000000000
+	assert_output_line "EOF"
+	refute_output_line "END_REQUEST 1 app=0 protocol=0"
+	wait_log 'FastCGI: record of version 2'
+}
+
+@test "FastCGI: FCGI_PARAMS over the limit closes the connection, logged" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 1 0 long-param 1 HTTP_X_BIG 70000 params 1 stdin-end 1
+	assert_output_line "EOF"
+	wait_log 'FCGI_PARAMS longer than'
+}
+
+@test "FastCGI: a name given twice closes the connection, logged" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/hello param 1 SCRIPT_NAME=/cgi-bin/env.sh \
+		params 1 stdin-end 1
+	assert_output_line "EOF"
+	refute_output_line "END_REQUEST 1 app=0 protocol=0"
+	wait_log 'parameter name given twice'
+}
+
+@test "FastCGI: FCGI_STDIN longer than CONTENT_LENGTH closes the connection" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/cat.sh param 1 CONTENT_LENGTH=3 \
+		params 1 stdin 1 "more than three" stdin-end 1
+	assert_output_line "EOF"
+	wait_log 'FCGI_STDIN longer than CONTENT_LENGTH'
+}
+
+# fcgi_status PARAM...  -- one request with these parameters; STATUS is the
+# status of the answer.
+fcgi_status() {
+	local -a a=(begin 1 1 0)
+	local p
+	for p in "$@"; do a+=(param 1 "$p"); done
+	fcgi "${a[@]}" params 1 stdin-end 1
+	STATUS=$(head -n 1 "$BATS_TEST_TMPDIR/out" | tr -d '\r' | sed -n 's/^Status: \([0-9]*\).*/\1/p')
+}
+
+@test "FastCGI: the script must lie beneath ROOT (403), and exist (404)" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi_status SCRIPT_FILENAME=/bin/sh
+	[ "$STATUS" = 403 ] || fail "outside ROOT: $STATUS"
+	fcgi_status "SCRIPT_FILENAME=$ROOT_REAL/cgi-bin/../../../bin/sh"
+	[ "$STATUS" = 404 ] || fail "with ..: $STATUS"
+	fcgi_status DOCUMENT_ROOT=/ SCRIPT_NAME=/bin/sh
+	[ "$STATUS" = 403 ] || fail "DOCUMENT_ROOT outside ROOT: $STATUS"
+	fcgi_status DOCUMENT_ROOT=/elsewhere "SCRIPT_FILENAME=$ROOT_REAL/cgi-bin/hello"
+	[ "$STATUS" = 200 ] || fail "SCRIPT_FILENAME beneath ROOT, DOCUMENT_ROOT not: $STATUS"
+	fcgi_status "SCRIPT_FILENAME=${ROOT_REAL}x/cgi-bin/hello"
+	[ "$STATUS" = 403 ] || fail "a sibling of ROOT: $STATUS"
+	fcgi_status SCRIPT_NAME=/cgi-bin/no-such-thing
+	[ "$STATUS" = 404 ] || fail "missing: $STATUS"
+	fcgi_status SCRIPT_NAME=/hello.txt
+	[ "$STATUS" = 403 ] || fail "a document: $STATUS"
+	fcgi_status
+	[ "$STATUS" = 500 ] || fail "no script named: $STATUS"
+	fcgi_status "DOCUMENT_ROOT=$ROOT_REAL/cgi-bin" SCRIPT_NAME=/hello
+	[ "$STATUS" = 200 ] || fail "DOCUMENT_ROOT beneath ROOT: $STATUS"
+	fcgi_status SCRIPT_NAME=/cgi-bin/hello PATH_INFO=/x
+	[ "$STATUS" = 200 ] || fail "PATH_INFO given: $STATUS"
+	fcgi_status SCRIPT_NAME=/cgi-bin/hello/x PATH_INFO=/x
+	[ "$STATUS" = 404 ] || fail "PATH_INFO given, and a path beyond the file: $STATUS"
+}
+
+@test "FastCGI: the script checks of HTTP mode (executable, not group-writable)" {
+	cp "$ROOT/cgi-bin/hello" "$ROOT/cgi-bin/noexec"
+	chmod 644 "$ROOT/cgi-bin/noexec"
+	cp "$ROOT/cgi-bin/hello" "$ROOT/cgi-bin/groupw"
+	chmod 775 "$ROOT/cgi-bin/groupw"
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi_status SCRIPT_NAME=/cgi-bin/noexec
+	[ "$STATUS" = 403 ] || fail "not executable: $STATUS"
+	fcgi_status SCRIPT_NAME=/cgi-bin/groupw
+	[ "$STATUS" = 403 ] || fail "group-writable: $STATUS"
+	rm -f "$ROOT/cgi-bin/noexec" "$ROOT/cgi-bin/groupw"
+}
+
+@test "FastCGI: the environment is built from scratch through the filters" {
+	start_cgid listen "$(sock)" --protocol fastcgi --env ADMIN_SET=admin
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/env.sh \
+		param 1 HTTP_PROXY=http://evil/ param 1 LISTEN_FDS=3 \
+		param 1 NOTIFY_SOCKET=/x param 1 TCPREMOTEIP=6.6.6.6 \
+		param 1 PATH=/evil param 1 SERVER_SOFTWARE=evil \
+		param 1 GATEWAY_INTERFACE=evil param 1 ADMIN_SET=front \
+		param 1 "SCRIPT_FILENAME=$ROOT_REAL/cgi-bin/env.sh" \
+		param 1 BAD-NAME=1 param 1 CUSTOM_VAR=passed param 1 HTTPS=on \
+		params 1 stdin-end 1
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	BODY=$BATS_TEST_TMPDIR/out
+	refute_env HTTP_PROXY LISTEN_FDS NOTIFY_SOCKET TCPREMOTEIP BAD-NAME
+	refute_leaks
+	assert_env "PATH=/usr/local/bin:/usr/bin:/bin"
+	assert_env "GATEWAY_INTERFACE=CGI/1.1"
+	assert_env "ADMIN_SET=admin"
+	assert_env "CUSTOM_VAR=passed"
+	assert_env "HTTPS=on"
+	assert_env "QUERY_STRING="
+	[ "$(grep -c '^PATH=' "$BODY")" -eq 1 ] || fail "PATH twice"
+	[ "$(grep -c '^SERVER_SOFTWARE=' "$BODY")" -eq 1 ] || fail "SERVER_SOFTWARE twice"
+}
+
+@test "FastCGI: more variables than MAX_ENV: 431" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	local -a a=(begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/env.sh)
+	local i
+	for ((i = 0; i < 300; i++)); do a+=(param 1 "HTTP_X_$i=v"); done
+	fcgi "${a[@]}" params 1 stdin-end 1
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	head -n 1 "$BATS_TEST_TMPDIR/out" | grep -q '^Status: 431' ||
+		fail "$(head -n 1 "$BATS_TEST_TMPDIR/out")"
+}
+
+# --- SCGI protocol, raw -----------------------------------------------------
+
+scgi() {
+	run timeout 20 perl "$CLIENT" "$CGID_ADDR" "$@"
+}
+
+@test "SCGI: a request with a body; the answer starts with Status" {
+	start_cgid listen "$(sock)" --protocol scgi
+	scgi scgi CONTENT_LENGTH=5 SCGI=1 SCRIPT_NAME=/cgi-bin/echo.pl REQUEST_METHOD=POST body hello
+	[[ $output == $'Status: 200 OK\r\n'* ]] || fail "$output"
+	[[ $output == *$'X-Body-Length: 5\r\n'* ]] || fail "$output"
+	[[ $output == *$'\r\n\r\nhello' ]] || fail "$output"
+}
+
+@test "SCGI: protocol errors close the connection and are logged" {
+	start_cgid listen "$(sock)" --protocol scgi
+	scgi scgi SCGI=1 CONTENT_LENGTH=0 SCRIPT_NAME=/cgi-bin/hello
+	[ -z "$output" ] || fail "answered: $output"
+	wait_log 'first SCGI header is not CONTENT_LENGTH'
+	scgi scgi CONTENT_LENGTH=0 SCRIPT_NAME=/cgi-bin/hello
+	[ -z "$output" ] || fail "answered: $output"
+	wait_log 'no SCGI header with the value 1'
+	scgi scgi CONTENT_LENGTH=0 SCGI=1 SCRIPT_NAME=/a SCRIPT_NAME=/cgi-bin/hello
+	[ -z "$output" ] || fail "answered: $output"
+	wait_log 'parameter name given twice'
+	scgi scgi-raw "$(printf '024:CONTENT_LENGTH\0000\000SCGI\0001\000,' | od -An -tx1 | tr -d ' \n')"
+	[ -z "$output" ] || fail "answered: $output"
+	wait_log 'netstring length with a leading zero'
+	scgi scgi-raw "$(printf '23:CONTENT_LENGTH\0000\000SCGI\0001\000;' | od -An -tx1 | tr -d ' \n')"
+	[ -z "$output" ] || fail "answered: $output"
+	wait_log "netstring not ended by ','"
+	scgi scgi-raw "$(printf 'x:' | od -An -tx1 | tr -d ' \n')"
+	wait_log 'netstring length is not a number'
+	scgi scgi CONTENT_LENGTH=abc SCGI=1
+	wait_log 'invalid CONTENT_LENGTH'
+}
+
+@test "SCGI: an error of the script is answered with Status: 502" {
+	start_cgid listen "$(sock)" --protocol scgi
+	scgi scgi CONTENT_LENGTH=0 SCGI=1 SCRIPT_NAME=/cgi-bin/garbage.sh
+	[[ $output == $'Status: 502 Bad Gateway\r\n'* ]] || fail "$output"
+	[[ $output != *GARBAGE-OUTPUT* ]] || fail "the script's output was relayed"
+}
+
+# --- -l unix:PATH and the options ---------------------------------------------
+
+@test "-l unix:PATH: mode 0660, HTTP over it; a stale socket is replaced" {
+	local p=$BATS_TEST_TMPDIR/http.sock
+	# a stale socket file: bound, never listened on, its process gone
+	perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Local => $ARGV[0], Listen => 0) or die' "$p"
+	[ -S "$p" ] || skip "could not leave a stale socket"
+	start_cgid listen "unix:$p"
+	[ "$(stat -c %a "$p")" = 660 ] || fail "mode $(stat -c %a "$p")"
+	run curl -sS --max-time 10 --unix-socket "$p" http://localhost/hello.txt
+	[ "$status" -eq 0 ] && [ "$output" = "hello, world" ] || fail "$output"
+}
+
+@test "-l unix:PATH: --socket-mode; a socket in use or another file is refused" {
+	local p=$BATS_TEST_TMPDIR/s.sock f=$BATS_TEST_TMPDIR/plain
+	start_cgid listen "unix:$p" --socket-mode 0600
+	[ "$(stat -c %a "$p")" = 600 ] || fail "mode $(stat -c %a "$p")"
+	run timeout 10 "$CGID" -l "unix:$p" "$ROOT"
+	[ "$status" -eq 1 ] || fail "a socket in use: exit status $status"
+	[[ $output == *"in use"* ]] || fail "$output"
+	echo keep >"$f"
+	run timeout 10 "$CGID" -l "unix:$f" "$ROOT"
+	[ "$status" -eq 1 ] || fail "a plain file: exit status $status"
+	[ "$(cat "$f")" = keep ] || fail "the file was touched"
+}
+
+@test "-l unix:PATH with --user: the socket is that user's and group's" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	id nobody >/dev/null 2>&1 && getent group nogroup >/dev/null ||
+		skip "no user nobody or group nogroup"
+	local p=$BATS_TEST_TMPDIR/user.sock
+	start_cgid listen "unix:$p" --protocol fastcgi --user nobody:nogroup
+	[ "$(stat -c %U:%G:%a "$p")" = nobody:nogroup:660 ] ||
+		fail "socket: $(stat -c %U:%G:%a "$p")"
+}
+
+@test "invalid --protocol, --script-stderr, --socket-mode: exit status 2" {
+	run timeout 10 "$CGID" --protocol gopher "$ROOT"
+	[ "$status" -eq 2 ] || fail "--protocol gopher: $status"
+	run timeout 10 "$CGID" --script-stderr nowhere "$ROOT"
+	[ "$status" -eq 2 ] || fail "--script-stderr nowhere: $status"
+	run timeout 10 "$CGID" --socket-mode 0999 "$ROOT"
+	[ "$status" -eq 2 ] || fail "--socket-mode 0999: $status"
+	run timeout 10 "$CGID" --help
+	[[ $output == *--protocol* && $output == *unix:PATH* ]] || fail "--help: $output"
+}

@@ -17,7 +17,14 @@ SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer \
 PREFIX  ?= /usr/local
 -include config.mk
 
-SRCS = cgid.c http.c cgi.c conn.c file.c log.c front.c scgi.c fastcgi.c wire.c
+# FRONTS=no leaves out the SCGI and FastCGI front ends (a router build).
+FRONTS ?= yes
+SRCS = cgid.c http.c cgi.c conn.c file.c log.c
+ifeq ($(FRONTS),no)
+CFLAGS += -DCGID_NO_FRONTS
+else
+SRCS += front.c scgi.c fastcgi.c wire.c
+endif
 HDRS = cgid.h http.h cgi.h conn.h file.h front.h wire.h
 FUZZ = $(patsubst %.c,%,$(wildcard fuzz/*.c))
 
@@ -94,7 +101,8 @@ STATIC_CFLAGS ?= -Os -fno-asynchronous-unwind-tables -ffunction-sections \
 # Linux headers (linux/openat2.h and what it includes) for musl-gcc,
 # which leaves out the C library's include directory.
 KERNEL_INCLUDE ?= /usr/include
-UNITS     = cgid.socket cgid@.service cgid-daemon.socket cgid.service
+UNITS     = cgid.socket cgid@.service cgid-daemon.socket cgid.service \
+            cgid-fcgi.socket cgid-fcgi@.service
 UNIT_DOCS = inetd.conf xinetd.d-cgid tcpserver.run
 
 install: cgid

@@ -780,6 +780,7 @@ serve(int rfd, int wfd)
 	/* small responses and records go out at once (fails harmlessly on
 	 * anything but TCP) */
 	setsockopt(wfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#ifndef CGID_NO_FRONTS
 	if (cfg.protocol == PROTO_SCGI) {
 		scgi_serve(rfd, wfd);
 		return;
@@ -788,6 +789,7 @@ serve(int rfd, int wfd)
 		fastcgi_serve(rfd, wfd);
 		return;
 	}
+#endif
 
 	conn_init(&c, rfd, wfd);
 	while (handle_request(&c))
@@ -1390,10 +1392,12 @@ main(int argc, char **argv)
 		case 'P':
 			if (strcmp(optarg, "http") == 0)
 				cfg.protocol = PROTO_HTTP;
+#ifndef CGID_NO_FRONTS
 			else if (strcmp(optarg, "scgi") == 0)
 				cfg.protocol = PROTO_SCGI;
 			else if (strcmp(optarg, "fastcgi") == 0)
 				cfg.protocol = PROTO_FASTCGI;
+#endif
 			else
 				die_usage("invalid --protocol", optarg);
 			break;

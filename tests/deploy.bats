@@ -581,7 +581,8 @@ copy_tree() {
 		{
 			echo "755 ./usr/bin/cgid"
 			echo "644 ./usr/share/man/man8/cgid.8"
-			for f in cgid.socket cgid@.service cgid-daemon.socket cgid.service; do
+			for f in cgid.socket cgid@.service cgid-daemon.socket cgid.service \
+				cgid-fcgi.socket cgid-fcgi@.service; do
 				echo "644 ./usr/lib/systemd/system/$f"
 			done
 			echo "644 ./usr/share/doc/cgid/README.md"

@@ -33,6 +33,8 @@ need mandoc mandoc
 need man-db man
 need valgrind valgrind
 need wrk wrk
+need nginx-light /usr/sbin/nginx
+need lighttpd /usr/sbin/lighttpd
 need git /usr/lib/git-core/git-http-backend
 need php-cgi php-cgi
 need libcgi-pm-perl /usr/share/perl5/CGI.pm
@@ -61,6 +63,14 @@ fi
 
 echo "deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# The tests start nginx, lighttpd and inetd themselves, on loopback with
+# private configurations: keep the packages from starting system services.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+	$SUDO chmod 755 "$policy"
+	trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO env DEBIAN_FRONTEND=noninteractive \

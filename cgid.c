@@ -72,7 +72,7 @@ static const char usage[] =
 "                            /cgi-bin/; \"none\" for no prefix)\n"
 "      --cgi-ext .EXT        file name ending of CGI programs (repeatable;\n"
 "                            default .cgi; \"none\" for no ending)\n"
-"      --log DEST            FILE, \"stderr\" or \"syslog\" (default: stderr\n"
+"      --log DEST            FILE, \"stderr\", \"syslog\" or \"none\" (default: stderr\n"
 "                            unless it is the client socket, else syslog)\n"
 "      --max-body BYTES      largest request body (default 1073741824)\n"
 "      --cgi-timeout SECONDS longest run of a CGI program (default 300)\n"
@@ -629,11 +629,14 @@ static void
 access_log(const struct conn *c, const struct request *req, long long start_us)
 {
 	char line[4096], when[32];
-	const struct header *ref = req ? http_header(req, "Referer", NULL) : NULL;
-	const struct header *ua = req ? http_header(req, "User-Agent", NULL) : NULL;
+	const struct header *ref, *ua;
 	const char *rl = c->buf, *end = c->buf + c->end, *nl;
 	struct timespec ts;
 
+	if (!log_enabled())
+		return;
+	ref = req ? http_header(req, "Referer", NULL) : NULL;
+	ua = req ? http_header(req, "User-Agent", NULL) : NULL;
 	while (rl < end && (*rl == '\r' || *rl == '\n'))
 		rl++;
 	nl = memchr(rl, '\n', (size_t)(end - rl));

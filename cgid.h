@@ -124,12 +124,14 @@ struct config {
 extern struct config cfg;
 
 /* log.c: one line per event; never written to a client socket. */
-enum log_dest { LOG_TO_STDERR, LOG_TO_FILE, LOG_TO_SYSLOG };
+enum log_dest { LOG_TO_STDERR, LOG_TO_FILE, LOG_TO_SYSLOG, LOG_TO_NONE };
 int log_open(const char *dest, int client_fd);
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_script(const char *script, const char *line, size_t len);
 void log_access(const char *line);
+/* Is anything logged at all (--log none)? */
+int log_enabled(void);
 /* UTC time as "2026-01-31T23:59:59Z " (clf = 0) or in the Common Log
  * Format, "31/Jan/2026:23:59:59 +0000" (clf = 1); buf holds 32 bytes. */
 size_t log_date(time_t t, int clf, char *buf);

@@ -82,15 +82,13 @@ file_resolve(const char *path, struct target *t)
 
 	t->fd = -1;
 	t->dir_fd = cfg.root_fd;
+	t->readable = 0;
 	t->path_info = "";
 	strcpy(t->rel, ".");
 	t->name = t->rel;
 	t->script_len = 1;
-	if (fstat(cfg.root_fd, &t->st) < 0)
-		return S_INTERNAL_SERVER_ERROR;
-	t->fd = open_beneath(cfg.root_fd, ".", O_PATH);
-	if (t->fd < 0)
-		return S_INTERNAL_SERVER_ERROR;
+	if (*p == '\0')
+		return fstat(cfg.root_fd, &t->st) < 0 ? S_INTERNAL_SERVER_ERROR : 0;
 
 	while (*p != '\0') {
 		e = strchr(p, '/');
@@ -105,12 +103,24 @@ file_resolve(const char *path, struct target *t)
 			t->rel[rl++] = '/';
 		memcpy(t->rel + rl, p, n);
 		t->rel[rl + n] = '\0';
-		fd = open_beneath(cfg.root_fd, t->rel, O_PATH);
+		/* The last element is opened for reading at once, which saves
+		 * reopening a document; a directory on the way, or a program
+		 * that may be run but not read, is looked at through O_PATH. */
+		fd = -1;
+		if (e == NULL) {
+			fd = open_beneath(cfg.root_fd, t->rel,
+			                  O_RDONLY | O_NONBLOCK | O_NOCTTY);
+			t->readable = fd >= 0;
+		}
+		if (fd < 0 && (e != NULL || errno == EACCES || errno == EPERM))
+			fd = open_beneath(cfg.root_fd, t->rel, O_PATH);
 		if (fd < 0)
 			return errno == EACCES ? S_FORBIDDEN : S_NOT_FOUND;
-		if (t->dir_fd != cfg.root_fd)
-			close(t->dir_fd);
-		t->dir_fd = t->fd;
+		if (t->fd >= 0) {
+			if (t->dir_fd != cfg.root_fd)
+				close(t->dir_fd);
+			t->dir_fd = t->fd;
+		}
 		t->fd = fd;
 		t->name = t->rel + rl;
 		rl += n;
@@ -476,20 +486,13 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 	off_t from = 0, to;
 	int fd, range = 0, rc = -1;
 
-	fd = open_beneath(cfg.root_fd, t->rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
-		http_response_init(r, errno == EACCES ? S_FORBIDDEN : S_NOT_FOUND);
+	/* file_resolve opened a document for reading; one it could not
+	 * open so is not served */
+	if (!t->readable) {
+		http_response_init(r, S_FORBIDDEN);
 		return conn_respond_error(c, req, r);
 	}
-	{
-		struct stat now;
-		if (fstat(fd, &now) < 0 || now.st_ino != st->st_ino ||
-		    now.st_dev != st->st_dev || !S_ISREG(now.st_mode)) {
-			close(fd);
-			http_response_init(r, S_NOT_FOUND);
-			return conn_respond_error(c, req, r);
-		}
-	}
+	fd = t->fd;
 	/* --gzip-static: FILE.gz stands for FILE when the client takes it */
 	if (cfg.gzip_static &&
 	    snprintf(gzname, sizeof gzname, "%s.gz", t->rel) < (int)sizeof gzname) {
@@ -497,7 +500,6 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 		if (gfd >= 0 && fstat(gfd, &gz) == 0 && S_ISREG(gz.st_mode)) {
 			gzip = 1;
 			if (accepts_gzip(req)) {
-				close(fd);
 				fd = gfd;
 				st = &gz;
 				gzip = 2;
@@ -550,7 +552,8 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 			                    &from, &to);
 	}
 	if (r->status == S_PRECONDITION_FAILED) {
-		close(fd);
+		if (fd != t->fd)
+			close(fd);
 		return conn_respond_error(c, req, r);
 	}
 	http_add_header(r, "Last-Modified", lm, strlen(lm), 1);
@@ -561,12 +564,14 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 		http_add_header(r, "Content-Encoding", "gzip", 4, 0);
 	if (r->status == S_NOT_MODIFIED) {
 		rc = conn_respond(c, req, r, NULL, 0);
-		close(fd);
+		if (fd != t->fd)
+			close(fd);
 		return rc;
 	}
 	http_add_header(r, "Accept-Ranges", "bytes", 5, 0);
 	if (range < 0) {
-		close(fd);
+		if (fd != t->fd)
+			close(fd);
 		r->status = S_RANGE_NOT_SATISFIABLE;
 		http_add_headerf(r, "Content-Range", "bytes */%lld",
 		                 (long long)st->st_size);
@@ -590,6 +595,7 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 		else
 			c->bytes_out += r->content_length;
 	}
-	close(fd);
+	if (fd != t->fd)
+		close(fd);
 	return rc;
 }

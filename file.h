@@ -11,7 +11,9 @@
 
 /* What a request path names beneath the root. */
 struct target {
-	int fd;                    /* O_PATH descriptor of the file or directory */
+	int fd;                    /* descriptor of the file or directory:
+	                              O_RDONLY when readable is set, else O_PATH */
+	int readable;
 	int dir_fd;                /* O_PATH descriptor of its directory */
 	struct stat st;
 	char rel[MAX_PATH];        /* path relative to the root ("." for it) */

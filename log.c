@@ -56,6 +56,8 @@ log_open(const char *spec, int client_fd)
 		dest = LOG_TO_SYSLOG;
 	} else if (strcmp(spec, "stderr") == 0) {
 		dest = LOG_TO_STDERR;
+	} else if (strcmp(spec, "none") == 0 || strcmp(spec, "/dev/null") == 0) {
+		dest = LOG_TO_NONE;
 	} else {
 		log_fd = open(spec, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		if (log_fd < 0)
@@ -108,6 +110,8 @@ emit(int prio, const char *kind, const char *body, size_t len)
 
 	if (len > sizeof line - 128)
 		len = sizeof line - 128;
+	if (dest == LOG_TO_NONE)
+		return;
 	if (dest == LOG_TO_SYSLOG) {
 		syslog(prio, "%s%.*s", kind, (int)len, body);
 		return;
@@ -173,6 +177,12 @@ log_script(const char *script, const char *text, size_t len)
 	memcpy(buf + n, text, len);
 	sanitize(buf, (size_t)n + len);
 	emit(LOG_WARNING, "", buf, (size_t)n + len);
+}
+
+int
+log_enabled(void)
+{
+	return dest != LOG_TO_NONE;
 }
 
 void

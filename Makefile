@@ -21,7 +21,7 @@ PREFIX  ?= /usr/local
 FRONTS ?= yes
 SRCS = cgid.c http.c cgi.c conn.c file.c log.c
 ifeq ($(FRONTS),no)
-CFLAGS += -DCGID_NO_FRONTS
+DEFS = -DCGID_NO_FRONTS
 else
 SRCS += front.c scgi.c fastcgi.c wire.c
 endif
@@ -31,10 +31,10 @@ FUZZ = $(patsubst %.c,%,$(wildcard fuzz/*.c))
 all: cgid
 
 cgid: $(SRCS) $(HDRS)
-	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(SRCS)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ $(SRCS)
 
 cgid-asan: $(SRCS) $(HDRS)
-	$(CC) $(WARN) -O1 -g $(SAN) -o $@ $(SRCS)
+	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) -o $@ $(SRCS)
 
 tests/unit: tests/unit.c http.c http.h cgid.h
 	$(CC) $(WARN) -g $(SAN) -I. -o $@ tests/unit.c http.c
@@ -153,8 +153,8 @@ cgid-static: $(SRCS) $(HDRS)
 	if [ -d $(KERNEL_INCLUDE)/$$arch/asm ]; then \
 		ln -s $(KERNEL_INCLUDE)/$$arch/asm "$$inc/asm"; \
 	else ln -s $(KERNEL_INCLUDE)/asm "$$inc/asm"; fi && \
-	echo "$(MUSL_CC) $(WARN) $(STATIC_CFLAGS) -static -o $@ $(SRCS)" && \
-	$(MUSL_CC) $(WARN) $(STATIC_CFLAGS) -static -idirafter "$$inc" -o $@ $(SRCS); \
+	echo "$(MUSL_CC) $(WARN) $(DEFS) $(STATIC_CFLAGS) -static -o $@ $(SRCS)" && \
+	$(MUSL_CC) $(WARN) $(DEFS) $(STATIC_CFLAGS) -static -idirafter "$$inc" -o $@ $(SRCS); \
 	rc=$$?; rm -rf "$$inc"; exit $$rc
 
 .PHONY: install uninstall static

@@ -394,6 +394,40 @@ cgi_parse_head(const char *buf, size_t len, struct cgi_head *h)
 	return (int)(nl + 1 - buf);
 }
 
+int
+cgi_hop_by_hop(const struct header *h)
+{
+	/* RFC 9110 §7.6.1: they describe a connection, not a response */
+	static const char names[][18] = {
+		"Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer",
+		"Upgrade", "Proxy-Connection",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == h->name_len &&
+		    strncasecmp(h->name, names[i], h->name_len) == 0)
+			return 1;
+	return 0;
+}
+
+int
+cgi_local_redirect(const struct cgi_head *h, char *dst)
+{
+	/* §6.2.2: a Location holding an absolute path, and nothing else */
+	if (h->location == NULL || h->location[0] != '/' ||
+	    (h->location_len >= 2 && h->location[1] == '/') || h->status != 0 ||
+	    h->content_type != NULL || h->nfields != 0 || h->content_length >= 0)
+		return 0;
+	if (h->location_len >= MAX_PATH) {
+		log_error("local redirect too long");
+		return -1;
+	}
+	memcpy(dst, h->location, h->location_len);
+	dst[h->location_len] = '\0';
+	return 1;
+}
+
 static long long
 now_ms(void)
 {

@@ -66,6 +66,13 @@ struct cgi_head {
  * line, -2 incomplete, -1 invalid (h->reason_bad says why).  Pure. */
 int cgi_parse_head(const char *buf, size_t len, struct cgi_head *h);
 
+/* A field of the script's that describes a connection (RFC 9110
+ * §7.6.1) and is not passed on. */
+int cgi_hop_by_hop(const struct header *h);
+/* §6.2.2: is the block a local redirect?  Then its path is copied to dst
+ * (MAX_PATH bytes) and 1 returned; 0 if not; -1 if it is too long. */
+int cgi_local_redirect(const struct cgi_head *h, char *dst);
+
 /* Output of the relay towards the front end. */
 struct obuf {
 	char *p;

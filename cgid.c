@@ -143,45 +143,8 @@ static ssize_t
 hc_body_read(void *ctx, char *buf, size_t n)
 {
 	struct http_cgi *hc = ctx;
-	struct conn *c = hc->c;
-	ssize_t r;
 
-	if (hc->body_left == 0)
-		return 0;
-	if ((long long)n > hc->body_left)
-		n = (size_t)hc->body_left;
-	if (c->end > c->start) {
-		if (n > c->end - c->start)
-			n = c->end - c->start;
-		memcpy(buf, c->buf + c->start, n);
-		c->start += n;
-		hc->body_left -= (long long)n;
-		return (ssize_t)n;
-	}
-	r = read(c->rfd, buf, n);
-	if (r > 0) {
-		hc->body_left -= r;
-		return r;
-	}
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return -2;
-	return -1;
-}
-
-static int
-hop_by_hop(const struct header *h)
-{
-	static const char *const names[] = {
-		"Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer",
-		"Upgrade", "Proxy-Connection", "Date",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i]) == h->name_len &&
-		    strncasecmp(h->name, names[i], h->name_len) == 0)
-			return 1;
-	return 0;
+	return conn_read_body(hc->c, buf, n, &hc->body_left);
 }
 
 /* RFC 3875 §6.2: decide the response from the script's header block. */
@@ -194,20 +157,9 @@ hc_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 	size_t i;
 	int n, status;
 
-	/* §6.2.2: a local redirect is a Location with an absolute path and
-	 * nothing else; the server answers it as a new GET. */
-	if (h->location != NULL && h->location[0] == '/' &&
-	    (h->location_len < 2 || h->location[1] != '/') && h->status == 0 &&
-	    h->content_type == NULL && h->nfields == 0 &&
-	    h->content_length < 0) {
-		if (h->location_len >= MAX_PATH) {
-			log_error("local redirect too long");
-			return S_BAD_GATEWAY;
-		}
-		memcpy(hc->redirect, h->location, h->location_len);
-		hc->redirect[h->location_len] = '\0';
-		return 1;
-	}
+	/* §6.2.2: a local redirect is answered as a new GET */
+	if ((n = cgi_local_redirect(h, hc->redirect)) != 0)
+		return n > 0 ? 1 : S_BAD_GATEWAY;
 	/* §6.2.3, §6.2.4: a client redirect is 302 unless Status says. */
 	status = h->status ? h->status : h->location ? S_FOUND : S_OK;
 	http_response_init(&r, status);
@@ -222,7 +174,9 @@ hc_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 		http_add_header(&r, "Location", h->location, h->location_len, 0);
 	for (i = 0; i < h->nfields; i++) {
 		const struct header *f = &h->fields[i];
-		if (hop_by_hop(f))
+		/* Date is cgid's own, like the connection's fields */
+		if (cgi_hop_by_hop(f) ||
+		    (f->name_len == 4 && strncasecmp(f->name, "Date", 4) == 0))
 			continue;
 		if (f->name_len == 6 && strncasecmp(f->name, "Server", 6) == 0)
 			r.has_server = 1;

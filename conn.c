@@ -135,6 +135,34 @@ conn_compact(struct conn *c)
 	c->start = c->floor;
 }
 
+ssize_t
+conn_read_body(struct conn *c, char *buf, size_t n, long long *left)
+{
+	ssize_t r;
+
+	if (*left == 0)
+		return 0;
+	if ((long long)n > *left)
+		n = (size_t)*left;
+	if (c->end > c->start) {
+		/* what came with the head first */
+		if (n > c->end - c->start)
+			n = c->end - c->start;
+		memcpy(buf, c->buf + c->start, n);
+		c->start += n;
+		*left -= (long long)n;
+		return (ssize_t)n;
+	}
+	r = read(c->rfd, buf, n);
+	if (r > 0) {
+		*left -= r;
+		return r;
+	}
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return -2;
+	return -1;
+}
+
 int
 conn_write(struct conn *c, const void *p, size_t n)
 {

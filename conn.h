@@ -33,6 +33,10 @@ void conn_init(struct conn *c, int rfd, int wfd);
 ssize_t conn_fill(struct conn *c, int timeout_ms);
 /* Drop consumed input and move the rest down to the floor. */
 void conn_compact(struct conn *c);
+/* Read up to n bytes of a body of which *left remain, buffered input
+ * first: bytes read, 0 when none remain, -2 when none are there yet, -1
+ * when the client closed or failed. */
+ssize_t conn_read_body(struct conn *c, char *buf, size_t n, long long *left);
 /* Write all of p; -1 on error or no progress within TIMEOUT_IO_MS. */
 int conn_write(struct conn *c, const void *p, size_t n);
 /* Send len bytes of fd from off (sendfile when possible). */

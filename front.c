@@ -366,23 +366,6 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 	return 0;
 }
 
-/* Fields that describe a connection, not a response (RFC 9110 §7.6.1),
- * and Status, which the block carries first. */
-static int
-dropped_field(const struct header *h)
-{
-	static const char *const names[] = {
-		"Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer",
-		"Upgrade", "Proxy-Connection",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i]) == h->name_len &&
-		    strncasecmp(h->name, names[i], h->name_len) == 0)
-			return 1;
-	return 0;
-}
 
 /* Append "Name: value\r\n" to buf at *n; -1 when it does not fit. */
 static int
@@ -433,20 +416,9 @@ run_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 	const char *reason;
 	int status;
 
-	/* §6.2.2: a local redirect is a Location with an absolute path and
-	 * nothing else; it is served here as a new GET. */
-	if (h->location != NULL && h->location[0] == '/' &&
-	    (h->location_len < 2 || h->location[1] != '/') && h->status == 0 &&
-	    h->content_type == NULL && h->nfields == 0 &&
-	    h->content_length < 0) {
-		if (h->location_len >= MAX_PATH) {
-			log_error("local redirect too long");
-			return S_BAD_GATEWAY;
-		}
-		memcpy(r->redirect, h->location, h->location_len);
-		r->redirect[h->location_len] = '\0';
-		return 1;
-	}
+	/* §6.2.2: a local redirect is served here as a new GET */
+	if ((status = cgi_local_redirect(h, r->redirect)) != 0)
+		return status > 0 ? 1 : S_BAD_GATEWAY;
 	/* §6.2.3, §6.2.4: a client redirect is 302 unless Status says. */
 	status = h->status ? h->status : h->location ? S_FOUND : S_OK;
 	reason = http_reason(status);
@@ -472,7 +444,7 @@ run_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 	}
 	for (i = 0; i < h->nfields; i++) {
 		const struct header *f = &h->fields[i];
-		if (dropped_field(f))
+		if (cgi_hop_by_hop(f))
 			continue;
 		if (put_field(buf, sizeof buf, &n, f->name, f->name_len, f->value,
 		              f->value_len) < 0)

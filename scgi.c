@@ -28,29 +28,8 @@ static ssize_t
 scgi_body_read(void *proto, char *buf, size_t n)
 {
 	struct scgi *sc = proto;
-	struct conn *c = sc->c;
-	ssize_t r;
 
-	if (sc->body_left == 0)
-		return 0;
-	if ((long long)n > sc->body_left)
-		n = (size_t)sc->body_left;
-	if (c->end > c->start) {
-		if (n > c->end - c->start)
-			n = c->end - c->start;
-		memcpy(buf, c->buf + c->start, n);
-		c->start += n;
-		sc->body_left -= (long long)n;
-		return (ssize_t)n;
-	}
-	r = read(c->rfd, buf, n);
-	if (r > 0) {
-		sc->body_left -= r;
-		return r;
-	}
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return -2;
-	return -1;
+	return conn_read_body(sc->c, buf, n, &sc->body_left);
 }
 
 /* The response is the bytes themselves; its end is the connection's. */

@@ -577,6 +577,30 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 	return rc;
 }
 
+/* A quoted field of the access log: '"' and '\\' escaped as \" and \\,
+ * control bytes as '?', so that no client can forge a field; "-" when
+ * empty.  Returns the new length of line. */
+static size_t
+log_quoted(char *line, size_t len, size_t size, const char *s, size_t n)
+{
+	size_t i;
+
+	if (len + 3 >= size)
+		return len;
+	line[len++] = '"';
+	if (s == NULL || n == 0)
+		line[len++] = '-';
+	for (i = 0; s != NULL && i < n && len + 4 < size; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\')
+			line[len++] = '\\';
+		line[len++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	line[len++] = '"';
+	line[len] = '\0';
+	return len;
+}
+
 /* One line per request: the Combined Log Format and the duration in
  * microseconds.  The request line is logged as it arrived. */
 static void
@@ -586,6 +610,7 @@ access_log(const struct conn *c, const struct request *req, long long start_us)
 	const struct header *ref, *ua;
 	const char *rl = c->buf, *end = c->buf + c->end, *nl;
 	struct timespec ts;
+	size_t len;
 
 	if (!log_enabled())
 		return;
@@ -600,17 +625,18 @@ access_log(const struct conn *c, const struct request *req, long long start_us)
 		nl--;
 	log_date(time(NULL), 1, when);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	snprintf(line, sizeof line,
-	         "%s - - [%s] \"%.*s\" %d %lld \"%.*s\" \"%.*s\" %lld",
-	         c->remote_addr, when, nl > rl ? (int)(nl - rl) : 1,
-	         nl > rl ? rl : "-", c->status, c->bytes_out,
-	         ref ? (int)ref->value_len : 1, ref ? ref->value : "-",
-	         ua ? (int)ua->value_len : 1, ua ? ua->value : "-",
+	len = (size_t)snprintf(line, sizeof line, "%s - - [%s] ", c->remote_addr,
+	                       when);
+	len = log_quoted(line, len, sizeof line - 64, rl, (size_t)(nl - rl));
+	len += (size_t)snprintf(line + len, sizeof line - len, " %d %lld ",
+	                        c->status, c->bytes_out);
+	len = log_quoted(line, len, sizeof line - 40, ref ? ref->value : NULL,
+	                 ref ? ref->value_len : 0);
+	line[len++] = ' ';
+	len = log_quoted(line, len, sizeof line - 32, ua ? ua->value : NULL,
+	                 ua ? ua->value_len : 0);
+	snprintf(line + len, sizeof line - len, " %lld",
 	         (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - start_us);
-	/* control bytes never reach the log line */
-	for (char *p = line; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
 	log_access(line);
 }
 

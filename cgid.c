@@ -1125,6 +1125,33 @@ is_listening(int fd)
 	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) == 0 && v;
 }
 
+/*
+ * inetd "wait" passes the listening socket as fd 0, 1 and 2.  Move it
+ * above 2 and put /dev/null in its places: fds 0-2 must stay taken, or
+ * a connection's pipes and directories would land there and be
+ * overwritten when a script gets its standard descriptors.
+ */
+static int
+listener_off_stdio(const char **log_dest)
+{
+	struct stat l, st;
+	int fd = fcntl(0, F_DUPFD_CLOEXEC, 3), null, i;
+
+	if (fd < 0 || fstat(0, &l) < 0 ||
+	    (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		die("cannot move the listening socket", strerror(errno));
+	for (i = 0; i < 3; i++)
+		if (fstat(i, &st) == 0 && st.st_dev == l.st_dev &&
+		    st.st_ino == l.st_ino) {
+			dup2(null, i);
+			/* stderr was the socket: the log goes to syslog */
+			if (i == 2 && *log_dest == NULL)
+				*log_dest = "syslog";
+		}
+	close(null);
+	return fd;
+}
+
 static int
 is_socket(int fd)
 {
@@ -1434,7 +1461,7 @@ main(int argc, char **argv)
 		}
 	} else if (n_listen == 0 && (is_socket(0) || getenv("PROTO") != NULL)) {
 		if (is_listening(0))
-			fds[nfds++] = 0;
+			fds[nfds++] = listener_off_stdio(&log_dest);
 		else
 			client = 0;
 	}

@@ -170,13 +170,7 @@ start_front() {
 
 stop_front() {
 	[ -n "${FRONT_PID:-}" ] || return 0
-	kill -TERM -- "-$FRONT_PID" 2>/dev/null || true
-	local i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		kill -0 -- "-$FRONT_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL -- "-$FRONT_PID" 2>/dev/null || true
+	stop_group "$FRONT_PID"
 	FRONT_PID=
 }
 

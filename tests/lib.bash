@@ -158,16 +158,34 @@ start_server() {
 	}
 }
 
+# End process group PGID: TERM, a bounded wait, then KILL.
+stop_group() {
+	local i
+	kill -TERM -- "-$1" 2>/dev/null || true
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		kill -0 -- "-$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$1" 2>/dev/null || true
+}
+
+# Split a raw response in file $1 into $HEAD and $BODY.
+split_response() {
+	perl -e '
+		my ($raw, $head, $body) = @ARGV;
+		open(my $f, "<", $raw) or die; binmode $f;
+		my $all = do { local $/; <$f> };
+		my ($h, $b) = ($all, "");
+		if ($all =~ /\r?\n\r?\n/) { $h = $`; $b = $'"'"'; }
+		open(my $H, ">", $head) or die; binmode $H; print $H "$h\r\n";
+		open(my $B, ">", $body) or die; binmode $B; print $B $b;
+	' "$1" "$HEAD" "$BODY"
+}
+
 # Stop the server and everything in its process group (bounded).
 stop_server() {
 	[ -n "${SERVER_PID:-}" ] || return 0
-	kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
-	local i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		kill -0 -- "-$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
+	stop_group "$SERVER_PID"
 	SERVER_PID=
 }
 
@@ -204,14 +222,48 @@ check_sanitizers() {
 }
 
 # The teardown every end-to-end test uses.
+# Pids of the processes working in a directory of ROOT: a script runs in
+# its own directory, and so does everything it starts.
+script_pids() {
+	perl -e '
+		my $real = shift;
+		for my $d (glob "/proc/[0-9]*") {
+			my $c = readlink("$d/cwd") // next;
+			print substr($d, 6), "\n" if $c eq $real || index($c, "$real/") == 0;
+		}' "$(cd "$ROOT" && pwd -P)"
+}
+
+show_pids() {
+	[ -n "$1" ] && ps -o pid,ppid,pgid,stat,etime,args -p "$(echo $1 | tr ' ' ,)" >&2
+	return 0
+}
+
+# After the server stopped: anything still working in ROOT escaped it.
+# Those processes are ended here (by pid) so that later tests start clean.
+reap_strays() {
+	local pids i
+	for ((i = 0; i < 30; i++)); do
+		pids=$(script_pids)
+		[ -z "$pids" ] && return 0
+		sleep 0.1
+	done
+	show_pids "$pids"
+	kill -KILL $pids 2>/dev/null || true
+	fail "processes outlived the server: $(echo $pids)"
+}
+
 common_teardown() {
+	local rc=0
 	stop_server
 	# Give children that were still finishing a moment to write reports.
 	sleep 0.1
 	# Shown only when the test failed.
 	show_file "cgid log" "${LOG:-}" 30
 	show_file "server output" "${SERVER_OUT:-}" 30
-	check_sanitizers
+	check_sanitizers || rc=1
+	# No script process may outlive the server (scripts run in ROOT).
+	[ -z "${ROOT:-}" ] || reap_strays || rc=1
+	return "$rc"
 }
 
 # ---------------------------------------------------------------------------
@@ -289,15 +341,7 @@ raw_file() {
 		}
 		exit(time < $deadline ? 0 : 3);
 	' "$PORT" "$1" >"$RAW" || rc=$?
-	perl -e '
-		my ($raw, $head, $body) = @ARGV;
-		open(my $f, "<", $raw) or die; binmode $f;
-		my $all = do { local $/; <$f> };
-		my ($h, $b) = ($all, "");
-		if ($all =~ /\r?\n\r?\n/) { $h = $`; $b = $'"'"'; }
-		open(my $H, ">", $head) or die; binmode $H; print $H "$h\r\n";
-		open(my $B, ">", $body) or die; binmode $B; print $B $b;
-	' "$RAW" "$HEAD" "$BODY"
+	split_response "$RAW"
 	CODE=$(status_code)
 	if [ "$rc" -ne 0 ]; then
 		show_file "partial response" "$RAW" >&2

@@ -6,6 +6,7 @@
 # connection process ends, and no process, zombie or descriptor is left.
 
 load lib
+load invariants
 
 setup_file() {
 	prepare_root
@@ -15,84 +16,10 @@ teardown() {
 	local rc=0
 	check_invariants || rc=1
 	common_teardown || rc=1
-	reap_strays || rc=1
 	return "$rc"
 }
 
 # --- invariants -------------------------------------------------------------
-
-# Pids of the processes working in a directory of ROOT: a script runs in
-# its own directory, and so does everything it starts.
-script_pids() {
-	perl -e '
-		my $real = shift;
-		for my $d (glob "/proc/[0-9]*") {
-			my $c = readlink("$d/cwd") // next;
-			print substr($d, 6), "\n" if $c eq $real || index($c, "$real/") == 0;
-		}' "$(cd "$ROOT" && pwd -P)"
-}
-
-show_pids() {
-	[ -n "$1" ] && ps -o pid,ppid,pgid,stat,etime,args -p "$(echo $1 | tr ' ' ,)" >&2
-	return 0
-}
-
-# wait_no_scripts [SECONDS]  -- no script process may be left (bounded wait)
-wait_no_scripts() {
-	local secs=${1:-5} i pids
-	for ((i = 0; i <= secs * 10; i++)); do
-		pids=$(script_pids)
-		[ -z "$pids" ] && return 0
-		sleep 0.1
-	done
-	show_pids "$pids"
-	fail "script processes still running ${secs} s later: $(echo $pids)"
-}
-
-# The connection processes of the listening server (its children).
-conn_pids() {
-	pgrep -P "$SERVER_PID" 2>/dev/null || true
-}
-
-# wait_no_conns [SECONDS]  -- every connection process has ended
-wait_no_conns() {
-	local secs=${1:-5} i pids
-	for ((i = 0; i <= secs * 10; i++)); do
-		pids=$(conn_pids)
-		[ -z "$pids" ] && return 0
-		sleep 0.1
-	done
-	show_pids "$pids"
-	fail "connection processes still running ${secs} s later: $(echo $pids)"
-}
-
-# Zombies whose parent is one of the server's own processes (its group).
-server_zombies() {
-	ps -e -o pid=,ppid=,pgid=,stat=,comm= | awk -v g="$SERVER_PID" '
-		{ pg[$1] = $3; pp[$1] = $2; st[$1] = $4; line[$1] = $0 }
-		END { for (p in st) if (st[p] ~ /^Z/ && pg[pp[p]] == g) print line[p] }'
-}
-
-wait_no_zombies() {
-	local i z
-	for ((i = 0; i <= 20; i++)); do
-		z=$(server_zombies)
-		[ -z "$z" ] && return 0
-		sleep 0.1
-	done
-	fail "zombie processes of the server: $z"
-}
-
-fd_count() {
-	ls "/proc/$1/fd" 2>/dev/null | wc -l
-}
-
-# start_listen [OPTIONS]  -- cgid -l with short CGI timeouts; notes the
-# listener's descriptors.
-start_listen() {
-	start_server listen --cgi-timeout 3 --cgi-idle-timeout 2 "$@"
-	LISTENER_FDS=$(fd_count "$SERVER_PID")
-}
 
 # After an exchange: no script, no connection process, no zombie, the
 # listener alive with the descriptors it started with.
@@ -105,36 +32,6 @@ assert_clean() {
 	n=$(fd_count "$SERVER_PID")
 	[ "$n" -eq "$LISTENER_FDS" ] ||
 		fail "the listener has $n descriptors, it started with $LISTENER_FDS"
-}
-
-# After every test, while the server still runs: nothing of a finished
-# exchange is left (assert_clean, without its timing).
-check_invariants() {
-	[ -n "${SERVER_PID:-}" ] || return 0
-	wait_no_scripts 5 || return 1
-	wait_no_zombies || return 1
-	if [ "${SERVER_MODE:-}" = listen ]; then
-		server_alive || fail "the listening server died" || return 1
-		wait_no_conns 5 || return 1
-		local n
-		n=$(fd_count "$SERVER_PID")
-		[ "$n" -eq "${LISTENER_FDS:-$n}" ] ||
-			fail "the listener has $n descriptors, it started with $LISTENER_FDS"
-	fi
-}
-
-# After the server stopped: anything still working in ROOT escaped it.
-# Those processes are ended here (by pid) so that later tests start clean.
-reap_strays() {
-	local pids i
-	for ((i = 0; i < 30; i++)); do
-		pids=$(script_pids)
-		[ -z "$pids" ] && return 0
-		sleep 0.1
-	done
-	show_pids "$pids"
-	kill -KILL $pids 2>/dev/null || true
-	fail "processes outlived the server: $(echo $pids)"
 }
 
 # --- clients ----------------------------------------------------------------
@@ -167,69 +64,6 @@ elapsed_below() {
 elapsed_above() {
 	awk -v e="$ELAPSED" -v m="$1" 'BEGIN { exit !(e >= m) }' ||
 		fail "took ${ELAPSED} s, expected at least $1 s"
-}
-
-# conversation REQUEST-FILE  -- send the request on one connection and read
-# until the server closes it or 12 s pass; RAW holds what came back, END
-# how the connection ended (eof, reset, deadline), ELAPSED the seconds.
-conversation() {
-	RAW=$BATS_TEST_TMPDIR/conv.raw
-	local out
-	out=$(timeout 20 perl -MIO::Socket::INET -MIO::Select -MTime::HiRes=time -e '
-		use strict;
-		my ($port, $file, $raw) = @ARGV;
-		open(my $f, "<", $file) or die "$file: $!\n";
-		binmode $f;
-		my $req = do { local $/; <$f> };
-		open(my $o, ">", $raw) or die "$raw: $!\n";
-		binmode $o;
-		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1",
-			PeerPort => $port, Proto => "tcp", Timeout => 5)
-			or die "connect: $!\n";
-		$SIG{PIPE} = "IGNORE";
-		my ($t0, $off, $end) = (time, 0, "deadline");
-		my $sel = IO::Select->new($s);
-		while (time - $t0 < 12) {
-			my ($r, $w) = IO::Select->select($sel,
-				$off < length($req) ? $sel : undef, undef, 0.2);
-			if ($r && @$r) {
-				my $n = sysread($s, my $buf, 65536);
-				if (!defined $n) { $end = "reset"; last }
-				if ($n == 0) { $end = "eof"; last }
-				print $o $buf;
-			}
-			if ($w && @$w) {
-				my $n = syswrite($s, $req, 65536, $off);
-				$off = defined $n ? $off + $n : length($req);
-			}
-		}
-		printf "%s %.1f\n", $end, time - $t0;
-	' "$PORT" "$1" "$RAW")
-	END=${out% *}
-	ELAPSED=${out#* }
-	HEAD=$BATS_TEST_TMPDIR/conv.head
-	BODY=$BATS_TEST_TMPDIR/conv.body
-	perl -e '
-		my ($raw, $head, $body) = @ARGV;
-		open(my $f, "<", $raw) or die; binmode $f;
-		my $all = do { local $/; <$f> };
-		my ($h, $b) = ($all, "");
-		if ($all =~ /\r?\n\r?\n/) { $h = $`; $b = $'"'"'; }
-		open(my $H, ">", $head) or die; binmode $H; print $H "$h\r\n";
-		open(my $B, ">", $body) or die; binmode $B; print $B $b;
-	' "$RAW" "$HEAD" "$BODY"
-	CODE=$(status_code)
-}
-
-# request_file 'REQUEST'  -- printf %b escapes into a file; prints its name
-request_file() {
-	local f=$BATS_TEST_TMPDIR/req.$((++REQ_SEQ))
-	printf '%b' "$1" >"$f"
-	echo "$f"
-}
-
-status_lines() {
-	grep -ac '^HTTP/1\.[01] [0-9][0-9][0-9]' "$RAW" || true
 }
 
 # --- scripts that never answer ----------------------------------------------

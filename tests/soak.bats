@@ -7,6 +7,7 @@
 # script or zombie may be left once the load stops.
 
 load lib
+load invariants
 
 # Seconds of load per run, and the listener's allowed growth in KiB.
 SOAK_SECONDS=5
@@ -20,44 +21,11 @@ setup_file() {
 teardown() {
 	local rc=0
 	common_teardown || rc=1
-	reap_strays || rc=1
 	return "$rc"
-}
-
-# Pids of the processes working in a directory of ROOT (scripts).
-script_pids() {
-	perl -e '
-		my $real = shift;
-		for my $d (glob "/proc/[0-9]*") {
-			my $c = readlink("$d/cwd") // next;
-			print substr($d, 6), "\n" if $c eq $real || index($c, "$real/") == 0;
-		}' "$(cd "$ROOT" && pwd -P)"
-}
-
-reap_strays() {
-	local pids i
-	for ((i = 0; i < 30; i++)); do
-		pids=$(script_pids)
-		[ -z "$pids" ] && return 0
-		sleep 0.1
-	done
-	kill -KILL $pids 2>/dev/null || true
-	fail "processes outlived the server: $(echo $pids)"
 }
 
 rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
-}
-
-fd_count() {
-	ls "/proc/$1/fd" 2>/dev/null | wc -l
-}
-
-# Zombies whose parent is one of the server's own processes (its group).
-server_zombies() {
-	ps -e -o pid=,ppid=,pgid=,stat=,comm= | awk -v g="$SERVER_PID" '
-		{ pg[$1] = $3; pp[$1] = $2; st[$1] = $4; line[$1] = $0 }
-		END { for (p in st) if (st[p] ~ /^Z/ && pg[pp[p]] == g) print line[p] }'
 }
 
 # soak PATH BODY-TEXT  -- load PATH; every answer must be 200 and hold

@@ -13,6 +13,7 @@
 # the tests are skipped (the sanitizers check that build everywhere else).
 
 load lib
+load invariants
 
 setup_file() {
 	prepare_root
@@ -50,31 +51,7 @@ EOF
 teardown() {
 	local rc=0
 	common_teardown || rc=1
-	reap_strays || rc=1
 	return "$rc"
-}
-
-# Pids of the processes working in a directory of ROOT (scripts).
-script_pids() {
-	perl -e '
-		my $real = shift;
-		for my $d (glob "/proc/[0-9]*") {
-			my $c = readlink("$d/cwd") // next;
-			print substr($d, 6), "\n" if $c eq $real || index($c, "$real/") == 0;
-		}' "$(cd "$ROOT" && pwd -P)"
-}
-
-# After the server stopped: a script still running escaped it (ended
-# here, by pid, so that later tests start clean).
-reap_strays() {
-	local pids i
-	for ((i = 0; i < 30; i++)); do
-		pids=$(script_pids)
-		[ -z "$pids" ] && return 0
-		sleep 0.1
-	done
-	kill -KILL $pids 2>/dev/null || true
-	fail "processes outlived the server: $(echo $pids)"
 }
 
 # Start the activator with cgid under valgrind.

@@ -289,14 +289,6 @@ head_fail(struct cgi_head *h, const char *why)
 }
 
 static int
-is_token_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') ||
-	       (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
-static int
 field_is(const char *name, size_t len, const char *want)
 {
 	return strlen(want) == len && strncasecmp(name, want, len) == 0;
@@ -329,7 +321,7 @@ cgi_parse_head(const char *buf, size_t len, struct cgi_head *h)
 		}
 		if ((size_t)(nl + 1 - buf) > MAX_CGI_HEAD)
 			return head_fail(h, "header block too large");
-		for (colon = p; colon < eol && is_token_char((unsigned char)*colon);
+		for (colon = p; colon < eol && http_is_tchar((unsigned char)*colon);
 		     colon++)
 			;
 		if (colon == p || colon == eol || *colon != ':')

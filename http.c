@@ -79,8 +79,8 @@ http_reason(int status)
 }
 
 /* tchar, RFC 9110 §5.6.2. */
-static int
-is_tchar(unsigned char c)
+int
+http_is_tchar(unsigned char c)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9'))
@@ -150,7 +150,7 @@ parse_request_line(const char *p, const char *eol, struct request *req,
 	const char *s = p, *v;
 	size_t i;
 
-	while (p < eol && is_tchar((unsigned char)*p))
+	while (p < eol && http_is_tchar((unsigned char)*p))
 		p++;
 	if (p == s || p == eol || *p != ' ')
 		return fail(req, status, S_BAD_REQUEST, "malformed method");
@@ -192,7 +192,7 @@ parse_field(const char *p, const char *eol, struct request *req, int *status)
 
 	if (*p == ' ' || *p == '\t')
 		return fail(req, status, S_BAD_REQUEST, "obs-fold in header");
-	while (p < eol && is_tchar((unsigned char)*p))
+	while (p < eol && http_is_tchar((unsigned char)*p))
 		p++;
 	if (p == eol || *p != ':') {
 		if (p < eol && (*p == ' ' || *p == '\t'))
@@ -744,7 +744,7 @@ http_chunked_decode(struct chunked *c, char *buf, size_t *len)
 			}
 			if (ch == '\n')
 				goto done;
-			if (!is_tchar(ch))
+			if (!http_is_tchar(ch))
 				return chunk_fail(c, "malformed trailer field");
 			if (++c->ntrailers > MAX_HEADERS)
 				return chunk_fail(c, "too many trailer fields");

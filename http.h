@@ -42,6 +42,9 @@ enum status {
 	S_VERSION_NOT_SUPPORTED = 505,
 };
 
+/* Is c a tchar, a byte of a token (RFC 9110 §5.6.2)? */
+int http_is_tchar(unsigned char c);
+
 /* Reason phrase for a status, or NULL for a code not in the table. */
 const char *http_reason(int status);
 

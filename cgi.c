@@ -420,15 +420,6 @@ cgi_local_redirect(const struct cgi_head *h, char *dst)
 	return 1;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* §4.4: a query without an unencoded '=' gives the command line. */
 static int
 isindex_args(const char *q, size_t len, char *buf, size_t size, char **argv,

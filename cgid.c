@@ -117,15 +117,6 @@ die(const char *what, const char *arg)
 	exit(1);
 }
 
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* ---- The HTTP front end of the CGI engine ---- */
 
 struct http_cgi {
@@ -862,12 +853,6 @@ on_sigterm(int sig)
 {
 	(void)sig;
 	stopping = 1;
-}
-
-static long long
-now_ms(void)
-{
-	return now_us() / 1000;
 }
 
 /*

@@ -92,6 +92,21 @@ conn_init(struct conn *c, int rfd, int wfd)
 		fcntl(wfd, F_SETFL, fcntl(wfd, F_GETFL) | O_NONBLOCK);
 }
 
+long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long
+now_ms(void)
+{
+	return now_us() / 1000;
+}
+
 int
 wait_fd(int fd, short events, int timeout_ms)
 {

@@ -51,6 +51,9 @@ int conn_respond(struct conn *c, const struct request *req, struct response *r,
 /* The same with a small HTML page for r->status; errors close. */
 int conn_respond_error(struct conn *c, const struct request *req,
                        struct response *r);
+/* The monotonic clock in microseconds and in milliseconds. */
+long long now_us(void);
+long long now_ms(void);
 /* Wait until fd is ready for events; 1 ready, 0 timeout, -1 error. */
 int wait_fd(int fd, short events, int timeout_ms);
 

@@ -59,15 +59,6 @@ static struct fcgi {
 
 static struct params ps;
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A protocol error: log why (with a number when arg >= 0), then close. */
 static void
 broken(const char *why, int arg)

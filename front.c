@@ -64,15 +64,6 @@ struct run {
 	char *redirect;            /* Location of a local redirect */
 };
 
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int
 is(const struct param *p, const char *name)
 {

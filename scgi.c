@@ -51,15 +51,6 @@ scgi_send(void *proto, const char *p, size_t n)
 	return n > 0 ? conn_write(sc->c, p, n) : 0;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 scgi_serve(int rfd, int wfd)
 {

@@ -65,20 +65,7 @@ check_serves() {
 	assert_env PATH_INFO=/more
 	assert_env HTTP_USER_AGENT=deploy-test/1
 	refute_leaks
-	local i
-	local -a pids=()
-	for i in 1 2 3 4; do
-		curl -sS --max-time 10 -o "$BATS_TEST_TMPDIR/par.$i" \
-			"http://127.0.0.1:$PORT/cgi-bin/hello?par=$i" &
-		pids+=($!)
-	done
-	for i in "${!pids[@]}"; do
-		wait "${pids[$i]}" || fail "parallel request $((i + 1)) failed"
-	done
-	for i in 1 2 3 4; do
-		grep -qx "query=par=$i" "$BATS_TEST_TMPDIR/par.$i" ||
-			fail "parallel request $i: $(cat "$BATS_TEST_TMPDIR/par.$i")"
-	done
+	parallel_hello 4
 }
 
 # --- systemd: the unit files ------------------------------------------------

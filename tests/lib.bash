@@ -169,6 +169,25 @@ stop_group() {
 	kill -KILL -- "-$1" 2>/dev/null || true
 }
 
+# parallel_hello N  -- N requests to the C CGI at once, on separate
+# connections; each must get its own answer.
+parallel_hello() {
+	local i
+	local -a pids=()
+	for ((i = 1; i <= $1; i++)); do
+		curl -sS --max-time 10 -o "$BATS_TEST_TMPDIR/par.$i" \
+			"http://127.0.0.1:$PORT/cgi-bin/hello?par=$i" &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || fail "parallel request $((i + 1)) failed"
+	done
+	for ((i = 1; i <= $1; i++)); do
+		grep -qx "query=par=$i" "$BATS_TEST_TMPDIR/par.$i" ||
+			fail "parallel request $i: wrong answer: $(cat "$BATS_TEST_TMPDIR/par.$i")"
+	done
+}
+
 # Split a raw response in file $1 into $HEAD and $BODY.
 split_response() {
 	perl -e '

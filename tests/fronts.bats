@@ -42,15 +42,7 @@ teardown() {
 start_cgid() {
 	local mode=$1 addr=$2 l path=
 	shift 2
-	LOG=$BATS_TEST_TMPDIR/cgid.log
-	SERVER_OUT=$BATS_TEST_TMPDIR/server.out
-	SAN_DIR=$BATS_TEST_TMPDIR/sanitizer
-	mkdir -p "$SAN_DIR"
-	: >"$LOG"
-	export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:log_path=$SAN_DIR/asan"
-	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SAN_DIR/ubsan"
-	export CGID_LEAK_TEST=leaked-from-the-test-environment
-	export NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify.sock
+	server_files
 	case $addr in
 	unix:*)
 		path=${addr#unix:}

@@ -95,18 +95,7 @@ start_server() {
 	shift
 	PORT=$(free_port)
 	HOST=127.0.0.1
-	LOG=$BATS_TEST_TMPDIR/cgid.log
-	SERVER_OUT=$BATS_TEST_TMPDIR/server.out
-	SAN_DIR=$BATS_TEST_TMPDIR/sanitizer
-	mkdir -p "$SAN_DIR"
-	: >"$LOG"
-
-	# Sanitizer reports go to files the teardown looks for.
-	export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:log_path=$SAN_DIR/asan"
-	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SAN_DIR/ubsan"
-	# Neither may reach a CGI program's environment.
-	export CGID_LEAK_TEST=leaked-from-the-test-environment
-	export NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify.sock
+	server_files
 
 	# cgid runs no script as root unless told to (ALLOW_ROOT=no: don't).
 	local -a opts=(--log "$LOG")
@@ -167,6 +156,21 @@ stop_group() {
 		sleep 0.1
 	done
 	kill -KILL -- "-$1" 2>/dev/null || true
+}
+
+# The files and environment of a server run: an empty log, the output
+# file, sanitizer reports in files the teardown looks for, and two
+# variables that must not reach a CGI program's environment.
+server_files() {
+	LOG=$BATS_TEST_TMPDIR/cgid.log
+	SERVER_OUT=$BATS_TEST_TMPDIR/server.out
+	SAN_DIR=$BATS_TEST_TMPDIR/sanitizer
+	mkdir -p "$SAN_DIR"
+	: >"$LOG"
+	export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:log_path=$SAN_DIR/asan"
+	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SAN_DIR/ubsan"
+	export CGID_LEAK_TEST=leaked-from-the-test-environment
+	export NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify.sock
 }
 
 # parallel_hello N  -- N requests to the C CGI at once, on separate

@@ -3,8 +3,9 @@
 # systemd units (checked with systemd-analyze, and their fd passing run
 # with systemd-socket-activate in the unit's mode and under an
 # approximation of the unit's sandbox), the inetd line (openbsd-inetd,
-# nowait and wait), the xinetd service (xinetd), busybox's inetd when
-# there is one, and the tcpserver run script.  The files are used as
+# nowait and wait), the xinetd service (xinetd), busybox's inetd (built
+# by tests/busybox.sh from Debian's source package, whose binary packages
+# leave the applet out), and the tcpserver run script.  The files are used as
 # shipped, rewritten only for the port, the address (loopback) and the
 # paths of the program and the document root.
 #
@@ -435,21 +436,41 @@ find_xinetd() {
 # --- busybox inetd ----------------------------------------------------------
 
 @test "inetd.conf nowait line: busybox inetd (routers), when a busybox has the applet" {
-	local bb=${BUSYBOX:-busybox}
+	# tests/busybox.sh (run by tests/deps.sh) builds one from Debian's
+	# source package: Debian's busybox and busybox-static leave inetd out.
+	local bb=${BUSYBOX:-}
+	if [ -z "$bb" ]; then
+		bb=$TOP_DIR/tests/.cache/busybox/busybox
+		[ -x "$bb" ] || bb=busybox
+	fi
 	command -v "$bb" >/dev/null || skip "no busybox"
 	if ! "$bb" --list 2>/dev/null | grep -qx inetd; then
-		skip "$bb has no inetd applet (Debian's busybox and busybox-static are built without it); set BUSYBOX to one that has"
+		skip "$bb has no inetd applet (Debian's busybox and busybox-static are built without it; sh tests/busybox.sh builds one); set BUSYBOX to one that has"
 	fi
 	id www-data >/dev/null 2>&1 || skip "no user www-data"
+	[ "$(id -u)" -eq 0 ] || skip "inetd switches to www-data: needs root"
 	PORT=$(free_port)
 	HOST=127.0.0.1
 	LOG=$BATS_TEST_TMPDIR/cgid.log
+	# busybox's inetd takes the address in the service field: ADDR:PORT
 	grep -E '^http[[:space:]]' "$TOP_DIR/units/inetd.conf" | rewrite_paths |
 		sed "s/^http\([[:space:]]\)/127.0.0.1:$PORT\1/" >"$WORK/inetd.conf"
+	grep -q "^127.0.0.1:$PORT[[:space:]]" "$WORK/inetd.conf" || fail "no service field rewritten"
 	# -f: foreground, -e: log to stderr
 	launch "$bb" inetd -f -e "$WORK/inetd.conf"
 	wait_listen "$PORT"
 	check_serves
+	http GET /cgi-bin/probe.sh
+	assert_code 200
+	assert_value uid "$(id -u www-data)"
+	assert_value gid "$(id -g www-data)"
+	# .10000: a burst does not pause the service
+	local i
+	for i in $(seq 1 40); do
+		curl -sS --max-time 5 -o /dev/null "http://127.0.0.1:$PORT/hello.txt" || fail "request $i"
+	done
+	http GET /hello.txt
+	assert_code 200
 }
 
 # --- tcpserver --------------------------------------------------------------

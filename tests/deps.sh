@@ -1,7 +1,9 @@
 #!/bin/sh
 # Install what the test suite needs (Debian/Ubuntu).  Idempotent: only
 # packages that are missing are installed, and the package lists are
-# refreshed only when something has to be installed.
+# refreshed only when something has to be installed.  Then build the
+# busybox with an inetd applet that tests/deploy.bats uses
+# (tests/busybox.sh); when that fails, its test skips.
 set -e
 
 # package -> a command or file it provides
@@ -41,9 +43,17 @@ need libcgi-pm-perl /usr/share/perl5/CGI.pm
 need chromium /usr/bin/chromium
 need nodejs node
 need npm npm
+need dpkg-dev dpkg-source
+need libc6-dev /usr/include/stdio.h
+
+# The busybox of the busybox inetd test, once the packages are there.
+busybox() {
+	sh "$(dirname "$0")/busybox.sh" || true
+}
 
 if [ -z "$missing" ]; then
 	echo "deps: all test dependencies present"
+	busybox
 	exit 0
 fi
 
@@ -75,3 +85,4 @@ $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO env DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends $missing
+busybox

@@ -558,6 +558,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	int child_in, pidfd = -1, exited = 0, wstatus = 0, head_done = 0;
 	int in_ready = 1, body_eof = 0, watch_input = 1, client_gone = 0, r, hr, i;
+	/* splicing the body: the stdin pipe may be full */
+	int pipe_full = 0, splice_in = f->splice_in != NULL, pipe_grown = 0;
 	enum cgi_result result = CGI_DONE;
 	char *argv[67], argbuf[MAX_PATH];
 	char hbuf[MAX_CGI_HEAD], ibuf[IO_BUF], rbuf[IO_BUF - 64], obuf_mem[IO_BUF];
@@ -618,8 +620,10 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		close(in[1]);
 		in[1] = -1;
 	}
-	if (in[1] >= 0)
+	if (in[1] >= 0) {
 		fcntl(in[1], F_SETFL, O_NONBLOCK);
+		fcntl(in[1], F_SETPIPE_SZ, CGI_PIPE_SIZE);
+	}
 	if (out[0] >= 0)
 		fcntl(out[0], F_SETFL, O_NONBLOCK);
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
@@ -632,18 +636,37 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		    i_err = -1, i_pid = -1, i_hup = -1, i_ctl = -1;
 		long long now = now_ms(), wake, finish_at = 0;
 
-		/* Request body towards the script. */
-		while (in[1] >= 0 && ilen == ioff && in_ready && !body_eof) {
-			n = f->body_read(f->ctx, ibuf, sizeof ibuf);
+		/* Request body towards the script: spliced from the client
+		 * into the pipe, or read into ibuf and written from there. */
+		while (in[1] >= 0 && ilen == ioff && in_ready && !pipe_full &&
+		       !body_eof) {
+			if (splice_in) {
+				n = f->splice_in(f->ctx, in[1]);
+				if (n == -3) {
+					splice_in = 0;
+					continue;
+				}
+			} else {
+				n = f->body_read(f->ctx, ibuf, sizeof ibuf);
+				if (n > 0) {
+					ilen = (size_t)n;
+					ioff = 0;
+				}
+			}
 			if (n > 0) {
-				ilen = (size_t)n;
-				ioff = 0;
 				last_in = now_ms();
 				body_bytes += n;
 			} else if (n == 0) {
 				body_eof = 1;
 			} else if (n == -2) {
+				/* which side blocks is not known: wait for both */
 				in_ready = 0;
+				pipe_full = splice_in;
+			} else if (errno == EPIPE && splice_in) {
+				/* the script stopped reading its input */
+				close(in[1]);
+				in[1] = -1;
+				result = CGI_CLOSE;
 			} else {
 				log_error("%s: client closed during the request body",
 				          s->log_name);
@@ -657,10 +680,11 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			in[1] = -1;
 		}
 
-		if (in[1] >= 0 && ilen > ioff) {
+		if (in[1] >= 0 && (ilen > ioff || pipe_full)) {
 			i_pipe = np;
 			p[np++] = (struct pollfd){.fd = in[1], .events = POLLOUT};
-		} else if (in[1] >= 0 && !in_ready) {
+		}
+		if (in[1] >= 0 && ilen == ioff && !in_ready) {
 			i_in = np;
 			p[np++] = (struct pollfd){.fd = f->in_fd, .events = POLLIN};
 		} else if (in[1] < 0 && f->input != NULL && f->in_fd >= 0 &&
@@ -803,7 +827,9 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			if (r == 2)
 				watch_input = 0;
 		}
-		if (i_pipe >= 0 && p[i_pipe].revents) {
+		if (i_pipe >= 0 && p[i_pipe].revents && ilen == ioff) {
+			pipe_full = 0;
+		} else if (i_pipe >= 0 && p[i_pipe].revents) {
 			n = write(in[1], ibuf + ioff, ilen - ioff);
 			if (n > 0) {
 				ioff += (size_t)n;
@@ -869,6 +895,13 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			}
 			last_out = now_ms();
 			if (head_done) {
+				/* A large body: fewer, larger transfers through a
+				 * larger pipe (fails harmlessly past the limits of
+				 * fs.pipe-max-size and pipe-user-pages-soft). */
+				if (!pipe_grown && (size_t)n == sizeof rbuf) {
+					fcntl(out[0], F_SETPIPE_SZ, CGI_PIPE_SIZE);
+					pipe_grown = 1;
+				}
 				f->body(f->ctx, rbuf, (size_t)n, &o);
 				continue;
 			}

@@ -87,6 +87,12 @@ struct cgi_front {
 	/* Read up to n body bytes; 0 when the body is complete, -1 on error,
 	 * -2 when nothing is available yet. */
 	ssize_t (*body_read)(void *ctx, char *buf, size_t n);
+	/* Optional: move body bytes into the script's stdin pipe fd without
+	 * a copy through user space; returns as body_read, and -3 when it
+	 * cannot (body_read is used from then on).  -2 means the input is
+	 * empty or the pipe is full; -1 with errno EPIPE, the script closed
+	 * its input. */
+	ssize_t (*splice_in)(void *ctx, int fd);
 	/* The header block is parsed: decide and serialize the head into o.
 	 * Returns 0 to go on, 1 for a local redirect (the front keeps the
 	 * Location), or a 5xx status to answer instead. */

@@ -138,6 +138,14 @@ hc_body_read(void *ctx, char *buf, size_t n)
 	return conn_read_body(hc->c, buf, n, &hc->body_left);
 }
 
+static ssize_t
+hc_splice_in(void *ctx, int fd)
+{
+	struct http_cgi *hc = ctx;
+
+	return conn_splice_body(hc->c, fd, &hc->body_left);
+}
+
 /* RFC 3875 §6.2: decide the response from the script's header block. */
 static int
 hc_head(void *ctx, const struct cgi_head *h, struct obuf *o)
@@ -358,7 +366,8 @@ run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
 	                      .redirect = redirect};
 	struct cgi_front f = {
 		.ctx = &hc, .in_fd = c->rfd, .out_fd = c->wfd,
-		.body_read = hc_body_read, .head = hc_head, .body = hc_body,
+		.body_read = hc_body_read, .splice_in = hc_splice_in,
+		.head = hc_head, .body = hc_body,
 		.end = hc_end, .error = hc_error, .watch_hangup = c->is_socket,
 		.exit_status = -1,
 	};

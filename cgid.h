@@ -69,6 +69,8 @@
 
 /* Output buffering. */
 #define IO_BUF 65536              /* relay buffer between script and client */
+#define CGI_PIPE_SIZE 1048576     /* a script's stdin and stdout pipes */
+#define SPLICE_MAX 1048576        /* bytes moved by one splice(2) call */
 
 /* Front servers: SCGI and FastCGI (scgi.c, fastcgi.c, wire.c). */
 #define MAX_PARAMS 512            /* parameters in one request: close */

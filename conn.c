@@ -178,6 +178,46 @@ conn_read_body(struct conn *c, char *buf, size_t n, long long *left)
 	return -1;
 }
 
+/* Splice results: bytes moved, or one of these. */
+static ssize_t
+splice_result(ssize_t r)
+{
+	if (r >= 0)
+		return r;
+	if (errno == EAGAIN || errno == EINTR)
+		return -2;
+	/* a descriptor that splice does not handle: copy instead */
+	return errno == EINVAL || errno == ENOSYS ? -3 : -1;
+}
+
+ssize_t
+conn_splice_body(struct conn *c, int pipe_fd, long long *left)
+{
+	size_t n = *left < SPLICE_MAX ? (size_t)*left : SPLICE_MAX;
+	ssize_t r;
+
+	if (*left == 0)
+		return 0;
+	if (c->end > c->start) {
+		/* what came with the head goes first, by plain write */
+		if (n > c->end - c->start)
+			n = c->end - c->start;
+		r = write(pipe_fd, c->buf + c->start, n);
+		if (r > 0)
+			c->start += (size_t)r;
+	} else {
+		r = splice(c->rfd, NULL, pipe_fd, NULL, n,
+		           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (r == 0) {
+			errno = ECONNRESET; /* closed before the body's end */
+			return -1;
+		}
+	}
+	if (r > 0)
+		*left -= r;
+	return splice_result(r);
+}
+
 int
 conn_write(struct conn *c, const void *p, size_t n)
 {

@@ -660,8 +660,10 @@ handle_request(struct conn *c)
 			break;
 		if (c->end == 0 && c->nrequests > 0) {
 			/* keep-alive: wait for the next request, then close;
-			 * its time counts from its first byte */
-			got = conn_fill(c, TIMEOUT_IDLE_MS);
+			 * its time counts from its first byte.  The client
+			 * needs a round trip to send it: wait, then read. */
+			got = wait_fd(c->rfd, POLLIN, TIMEOUT_IDLE_MS) > 0
+			      ? conn_fill(c, TIMEOUT_IDLE_MS) : -1;
 			start = now_us();
 		} else {
 			if (head_deadline == 0)

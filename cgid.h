@@ -69,6 +69,7 @@
 
 /* Output buffering. */
 #define IO_BUF 65536              /* relay buffer between script and client */
+#define SMALL_DOC 8192            /* documents sent in one write with their head */
 #define CGI_PIPE_SIZE 1048576     /* a script's stdin and stdout pipes */
 #define SPLICE_MAX 1048576        /* bytes moved by one splice(2) call */
 

@@ -403,6 +403,11 @@ run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
 	}
 	hc.body_left = req->content_length > 0 && s.stdin_fd < 0
 	               ? req->content_length : 0;
+	if (hc.body_left == 0) {
+		/* no body to relay: the script's stdin is at its end */
+		f.body_read = NULL;
+		f.splice_in = NULL;
+	}
 	cgi_env_http(&env, req, c, t);
 	if (env.overflow) {
 		log_error("%s: environment too large", log_name);
@@ -749,11 +754,30 @@ on_sigterm_child(int sig)
 	_exit(1);
 }
 
-/* Serve one connection to its end. */
+/* A lingering close: stop sending, then read what the client still
+ * sends for a moment, so that our last response is not reset. */
 static void
-serve(int rfd, int wfd)
+linger(int fd)
 {
-	static struct conn c;
+	char sink[4096];
+	long long until = now_us() + 1000000;
+
+	if (shutdown(fd, SHUT_WR) < 0)
+		return;
+	while (now_us() < until &&
+	       wait_fd(fd, POLLIN, (int)((until - now_us()) / 1000)) > 0 &&
+	       read(fd, sink, sizeof sink) > 0)
+		;
+}
+
+/* This process's client connection. */
+static struct conn conn;
+
+/* Serve one connection to its end; conn is set up already when ready. */
+static void
+serve(int rfd, int wfd, int ready)
+{
+	struct conn *c = &conn;
 	int one = 1;
 
 	/* SIGTERM (or SIGINT, SIGHUP) ends the running script's group too:
@@ -776,19 +800,63 @@ serve(int rfd, int wfd)
 	}
 #endif
 
-	conn_init(&c, rfd, wfd);
-	while (handle_request(&c))
+	if (!ready)
+		conn_init(c, rfd, wfd);
+	while (handle_request(c))
 		;
-	/* A lingering close: stop sending, then read what the client still
-	 * sends for a moment, so that our last response is not reset. */
-	if (c.is_socket && shutdown(wfd, SHUT_WR) == 0) {
-		char sink[4096];
-		long long until = now_us() + 1000000;
-		while (now_us() < until &&
-		       wait_fd(rfd, POLLIN, (int)((until - now_us()) / 1000)) > 0 &&
-		       read(rfd, sink, sizeof sink) > 0)
-			;
+	if (c->is_socket)
+		linger(rfd);
+}
+
+/*
+ * The listener answers a request for a small document itself, with no
+ * fork, when that is safe and certain to be quick: the whole request
+ * came with the connection, it asks for nothing after this response
+ * (HTTP/1.0 or Connection: close) and names a regular file of at most
+ * SMALL_DOC bytes that is no script.  The listener never waits on the
+ * client: it reads what is there, and a write that finds no room fails
+ * (the response of at most SMALL_DOC plus its head fits any socket's
+ * buffer).  Returns 1 when the connection was answered and can be closed,
+ * 2 when it was answered but needs a lingering close, 0 when a child is
+ * to serve it (conn then holds what was read).
+ */
+static int
+serve_quick(int fd)
+{
+	static struct request req;
+	struct target t;
+	struct response r;
+	long long start = now_us();
+	int n, status;
+	ssize_t got;
+	char more;
+
+	conn_init(&conn, fd, fd);
+	got = read(fd, conn.buf, sizeof conn.buf);
+	if (got <= 0)
+		return 0;
+	conn.end = (size_t)got;
+	n = http_parse_request(conn.buf, conn.end, &req, &status);
+	if (n != (int)got || req.keep_alive || req.content_length > 0 ||
+	    req.chunked || (req.method != M_GET && req.method != M_HEAD) ||
+	    req.path[0] != '/' || cfg.vhosts ||
+	    cgi_selected(req.path, req.path_len))
+		return 0;
+	if (file_resolve(req.path, &t) != 0 || !S_ISREG(t.st.st_mode) ||
+	    t.path_info[0] != '\0' || t.st.st_size > SMALL_DOC) {
+		file_release(&t);
+		return 0;
 	}
+	conn.nrequests = 1;
+	conn.start = conn.floor = (size_t)n;
+	conn.nowait = 1;
+	if (file_serve(&conn, &req, &t, &r) < 0)
+		log_error("%s: no room for the response", req.path);
+	file_release(&t);
+	access_log(&conn, &req, start);
+	/* with nothing more from the client, closing cannot reset it */
+	return recv(fd, &more, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+	       errno == EAGAIN ? 1 : 2;
 }
 
 /* ---- Accepting ---- */
@@ -882,7 +950,7 @@ accept_loop(const int *fds, int n)
 	long long served = 0, last = now_ms(), watchdog_ms = 0, next_dog = 0;
 	long long now, wake;
 	const char *v;
-	int i, fd, timeout, reported = 0;
+	int i, fd, timeout, quick, reported = 0;
 	pid_t pid;
 
 	if (n < 1 || n > MAX_LISTEN)
@@ -958,6 +1026,14 @@ accept_loop(const int *fds, int n)
 				continue;
 			}
 			last = now_ms();
+			quick = cfg.protocol == PROTO_HTTP ? serve_quick(fd) : 0;
+			if (quick == 1) {
+				close(fd);
+				served++;
+				notify("STATUS=%d open, %lld served", (int)children,
+				       served);
+				continue;
+			}
 			/* record the child before its SIGCHLD can arrive */
 			sigprocmask(SIG_BLOCK, &chld, NULL);
 			pid = fork();
@@ -968,7 +1044,10 @@ accept_loop(const int *fds, int n)
 					close(fds[j]);
 				if (notify_fd >= 0)
 					close(notify_fd);
-				serve(fd, fd);
+				if (quick == 2)
+					linger(fd);
+				else
+					serve(fd, fd, cfg.protocol == PROTO_HTTP);
 				_exit(0);
 			}
 			close(fd);
@@ -1491,7 +1570,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (client >= 0) {
-		serve(client, client == 0 ? 1 : client);
+		serve(client, client == 0 ? 1 : client, 0);
 		return 0;
 	}
 	if (nfds == 0)

@@ -64,6 +64,7 @@ conn_init(struct conn *c, int rfd, int wfd)
 	c->start = c->end = c->floor = 0;
 	c->nrequests = 0;
 	c->bytes_out = 0;
+	c->nowait = 0;
 	strcpy(c->remote_addr, "0.0.0.0");
 	strcpy(c->remote_port, "0");
 	strcpy(c->local_addr, "0.0.0.0");
@@ -234,7 +235,7 @@ conn_write(struct conn *c, const void *p, size_t n)
 		}
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 && errno == EAGAIN &&
+		if (w < 0 && errno == EAGAIN && !c->nowait &&
 		    wait_fd(c->wfd, POLLOUT, TIMEOUT_IO_MS) > 0)
 			continue;
 		return -1;
@@ -260,7 +261,8 @@ conn_sendfile(struct conn *c, int fd, off_t off, off_t len)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {
-			if (wait_fd(c->wfd, POLLOUT, TIMEOUT_IO_MS) <= 0)
+			if (c->nowait ||
+			    wait_fd(c->wfd, POLLOUT, TIMEOUT_IO_MS) <= 0)
 				return -1;
 			continue;
 		}

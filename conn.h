@@ -24,6 +24,7 @@ struct conn {
 	int nrequests;
 	int status;                /* status sent for the current request */
 	long long bytes_out;       /* body bytes sent for the current response */
+	int nowait;                /* writes fail rather than wait for room */
 };
 
 /* Fill in addresses from the socket, or from UCSPI variables. */

@@ -34,6 +34,7 @@ need groff groff
 need mandoc mandoc
 need man-db man
 need valgrind valgrind
+need strace strace
 need wrk wrk
 need nginx-light /usr/sbin/nginx
 need lighttpd /usr/sbin/lighttpd

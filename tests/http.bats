@@ -25,6 +25,7 @@ setup_file() {
 	printf 'CACHE-BODY\n' >"$ROOT/cache.txt"
 	touch -d '2020-01-02 03:04:05 UTC' "$ROOT/cache.txt"
 	printf '0123456789abcdefghij' >"$ROOT/range.txt"
+	head -c 20000 /dev/zero | tr '\0' L >"$ROOT/large.txt"
 
 	# Directories.
 	mkdir -p "$ROOT/cgidir" "$ROOT/nolist/subdir"
@@ -310,6 +311,70 @@ size_of() {
 	assert_body "hello, world"
 	[ "$(header Connection)" != keep-alive ] || fail "Connection: keep-alive without being asked"
 	assert_end eof 0 1
+}
+
+# The listener answers a small document itself when the connection asks
+# for nothing more; everything else gets a process of its own.  strace
+# counts the processes made.
+@test "-l: a small document on a one-request connection is answered by the listener, with no fork" {
+	command -v strace >/dev/null || skip "no strace"
+	local trace=$BATS_TEST_TMPDIR/trace etag before
+	# (LeakSanitizer cannot work under ptrace: no leak check here)
+	printf '#!/bin/sh\nASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 exec strace -f -qq -e trace=fork,vfork,clone,clone3 -o "%s" "%s" "$@"\n' \
+		"$trace" "$CGID" >"$BATS_TEST_TMPDIR/traced"
+	chmod 755 "$BATS_TEST_TMPDIR/traced"
+	CGID=$BATS_TEST_TMPDIR/traced start_server listen
+	forks() { grep -cE '^[0-9]+ +(fork|vfork|clone|clone3)[(]' "$trace" || true; }
+
+	raw 'GET /hello.txt HTTP/1.0\r\n\r\n'
+	assert_code 200
+	assert_body "hello, world"
+	raw 'HEAD /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	assert_code 200
+	assert_body_empty
+	etag=$(header ETag)
+	raw "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: $etag\r\nConnection: close\r\n\r\n"
+	assert_code 304
+	raw 'GET /range.txt HTTP/1.0\r\nRange: bytes=2-5\r\n\r\n'
+	assert_code 206
+	assert_body "2345"
+	[ "$(forks)" -eq 0 ] || fail "processes made: $(forks); trace: $(cat "$trace")"
+
+	# a 404, a document over 8 KiB, a kept-alive connection, a program,
+	# a head in two parts: each gets a process
+	before=$(forks)
+	raw 'GET /missing.txt HTTP/1.0\r\n\r\n'
+	assert_code 404
+	[ "$(forks)" -gt "$before" ] || fail "no process for a 404"
+	before=$(forks)
+	raw 'GET /large.txt HTTP/1.0\r\n\r\n'
+	assert_code 200
+	[ "$(wc -c <"$BODY")" -eq 20000 ] || fail "large.txt: $(wc -c <"$BODY") bytes"
+	[ "$(forks)" -gt "$before" ] || fail "no process for a large document"
+	before=$(forks)
+	http GET /hello.txt
+	assert_body "hello, world"
+	[ "$(forks)" -gt "$before" ] || fail "no process for a kept-alive connection"
+	before=$(forks)
+	raw 'GET /cgi-bin/hello HTTP/1.0\r\n\r\n'
+	assert_code 200
+	[ "$(forks)" -gt $((before + 1)) ] || fail "no connection process and program"
+	before=$(forks)
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1",
+			PeerPort => $ARGV[0]) or die "connect: $!\n";
+		syswrite $s, "GET /hello.txt HTTP/1.0\r\n";
+		select undef, undef, undef, 0.3;
+		syswrite $s, "\r\n";
+		local $/;
+		my $r = <$s>;
+		$r =~ m{\AHTTP/1\.1 200 .*\r\n\r\nhello, world\n\z}s or die "reply: $r\n";
+	' "$PORT" || fail "a head in two parts"
+	[ "$(forks)" -gt "$before" ] || fail "no process for a head in two parts"
+
+	# the listener writes the access log line too
+	wait_log '"GET /range.txt HTTP/1.0" 206 4'
+	wait_log '"HEAD /hello.txt HTTP/1.1" 200 0'
 }
 
 @test "HTTP/1.0 with Connection: keep-alive stays open and says so" {

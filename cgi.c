@@ -496,6 +496,20 @@ relay_stderr(const struct cgi_script *s, char *ebuf, size_t *elen, int flush)
 
 volatile pid_t cgi_running;
 
+/* SIGTERM (or SIGINT, SIGHUP) to a process running a script ends the
+ * script's group too: it is in a session of its own, which no signal to
+ * us reaches. */
+static void
+on_sigterm(int sig)
+{
+	pid_t pid = cgi_running;
+
+	(void)sig;
+	if (pid > 0)
+		kill(-pid, SIGKILL);
+	_exit(1);
+}
+
 /* Send what is left of o (bounded by TIMEOUT_IO_MS without progress). */
 static void
 flush_out(int fd, struct obuf *o, size_t *off)
@@ -555,6 +569,7 @@ spawn(const struct cgi_script *s, int in, int out, int err, char **argv,
 enum cgi_result
 cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 {
+	static int handlers;
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	int child_in, pidfd = -1, exited = 0, wstatus = 0, head_done = 0;
 	int in_ready = 1, body_eof = 0, watch_input = 1, client_gone = 0, r, hr, i;
@@ -607,6 +622,13 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	argv[i + isindex_args(s->query, s->query_len, argbuf, sizeof argbuf,
 	                      argv + i, 63)] = NULL;
 
+	if (!handlers) {
+		/* set up at the first script: a document needs none */
+		signal(SIGTERM, on_sigterm);
+		signal(SIGINT, on_sigterm);
+		signal(SIGHUP, on_sigterm);
+		handlers = 1;
+	}
 	pid = spawn(s, child_in, out[1], err[1], argv, envp);
 	if (pid < 0)
 		goto spawn_fail;

@@ -742,34 +742,6 @@ handle_request(struct conn *c)
 	return rc >= 0 && req.keep_alive && !(c->status >= 400);
 }
 
-/* SIGTERM in a connection's process: end the script's group, then us. */
-static void
-on_sigterm_child(int sig)
-{
-	pid_t pid = cgi_running;
-
-	(void)sig;
-	if (pid > 0)
-		kill(-pid, SIGKILL);
-	_exit(1);
-}
-
-/* A lingering close: stop sending, then read what the client still
- * sends for a moment, so that our last response is not reset. */
-static void
-linger(int fd)
-{
-	char sink[4096];
-	long long until = now_us() + 1000000;
-
-	if (shutdown(fd, SHUT_WR) < 0)
-		return;
-	while (now_us() < until &&
-	       wait_fd(fd, POLLIN, (int)((until - now_us()) / 1000)) > 0 &&
-	       read(fd, sink, sizeof sink) > 0)
-		;
-}
-
 /* This process's client connection. */
 static struct conn conn;
 
@@ -779,12 +751,6 @@ serve(int rfd, int wfd, int ready)
 {
 	struct conn *c = &conn;
 	int one = 1;
-
-	/* SIGTERM (or SIGINT, SIGHUP) ends the running script's group too:
-	 * it is in a session of its own, which no signal to us reaches */
-	signal(SIGTERM, on_sigterm_child);
-	signal(SIGINT, on_sigterm_child);
-	signal(SIGHUP, on_sigterm_child);
 
 	/* small responses and records go out at once (fails harmlessly on
 	 * anything but TCP) */
@@ -805,7 +771,7 @@ serve(int rfd, int wfd, int ready)
 	while (handle_request(c))
 		;
 	if (c->is_socket)
-		linger(rfd);
+		conn_linger(rfd, wfd);
 }
 
 /*
@@ -1039,13 +1005,15 @@ accept_loop(const int *fds, int n)
 			pid = fork();
 			if (pid == 0) {
 				signal(SIGCHLD, SIG_DFL);
+				signal(SIGTERM, SIG_DFL);
+				signal(SIGINT, SIG_DFL);
 				sigprocmask(SIG_UNBLOCK, &chld, NULL);
 				for (int j = 0; j < n; j++)
 					close(fds[j]);
 				if (notify_fd >= 0)
 					close(notify_fd);
 				if (quick == 2)
-					linger(fd);
+					conn_linger(fd, fd);
 				else
 					serve(fd, fd, cfg.protocol == PROTO_HTTP);
 				_exit(0);
@@ -1366,10 +1334,16 @@ main(int argc, char **argv)
 	int n_listen = 0, dirs_set = 0, exts_set = 0, ch, fd, i;
 	int fds[MAX_LISTEN], nfds = 0, client = -1;
 
-	/* fds 0-2 must be open, so that no file of ours becomes one */
-	for (fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
-			return 1;
+	/* fds 0-2 must be open, so that no file of ours becomes one (one
+	 * poll tells which are not: POLLNVAL) */
+	{
+		struct pollfd std[3] = {{.fd = 0}, {.fd = 1}, {.fd = 2}};
+		poll(std, 3, 0);
+		for (fd = 0; fd < 3; fd++)
+			if ((std[fd].revents & POLLNVAL) &&
+			    open("/dev/null", O_RDWR) != fd)
+				return 1;
+	}
 
 	cfg.max_body = DEFAULT_MAX_BODY;
 	cfg.cgi_timeout = DEFAULT_CGI_TIMEOUT;

@@ -88,9 +88,24 @@ conn_init(struct conn *c, int rfd, int wfd)
 		copy_env("TCPLOCALIP", c->local_addr, sizeof c->local_addr),
 		copy_env("TCPLOCALPORT", c->local_port, sizeof c->local_port);
 
-	fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) | O_NONBLOCK);
-	if (wfd != rfd)
-		fcntl(wfd, F_SETFL, fcntl(wfd, F_GETFL) | O_NONBLOCK);
+	/* a socket's other status flags mean nothing: set O_NONBLOCK alone */
+	fcntl(wfd, F_SETFL, (c->is_socket ? 0 : fcntl(wfd, F_GETFL)) | O_NONBLOCK);
+	if (rfd != wfd)
+		fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) | O_NONBLOCK);
+}
+
+void
+conn_linger(int rfd, int wfd)
+{
+	char sink[4096];
+	long long until = now_us() + 1000000;
+
+	if (shutdown(wfd, SHUT_WR) < 0)
+		return;
+	while (now_us() < until &&
+	       wait_fd(rfd, POLLIN, (int)((until - now_us()) / 1000)) > 0 &&
+	       read(rfd, sink, sizeof sink) > 0)
+		;
 }
 
 long long

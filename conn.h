@@ -58,6 +58,9 @@ int conn_respond(struct conn *c, const struct request *req, struct response *r,
 /* The same with a small HTML page for r->status; errors close. */
 int conn_respond_error(struct conn *c, const struct request *req,
                        struct response *r);
+/* A lingering close: stop sending, then read what the client still
+ * sends for up to a second, so that the last response is not reset. */
+void conn_linger(int rfd, int wfd);
 /* The monotonic clock in microseconds and in milliseconds. */
 long long now_us(void);
 long long now_ms(void);

@@ -590,5 +590,5 @@ fastcgi_serve(int rfd, int wfd)
 			break;
 	}
 	if (fc.c.is_socket)
-		front_linger(rfd, wfd);
+		conn_linger(rfd, wfd);
 }

@@ -677,17 +677,3 @@ front_request(struct front *fr, const struct params *ps)
 	access_log(fr, ps, start);
 	return rc;
 }
-
-void
-front_linger(int rfd, int wfd)
-{
-	char sink[4096];
-	long long until = now_us() + 1000000;
-
-	if (shutdown(wfd, SHUT_WR) < 0)
-		return;
-	while (now_us() < until &&
-	       wait_fd(rfd, POLLIN, (int)((until - now_us()) / 1000)) > 0 &&
-	       read(rfd, sink, sizeof sink) > 0)
-		;
-}

@@ -55,8 +55,4 @@ int front_request(struct front *fr, const struct params *ps);
 void scgi_serve(int rfd, int wfd);
 void fastcgi_serve(int rfd, int wfd);
 
-/* Stop sending, then read what the peer still sends for a moment, so that
- * the last bytes written are not lost to a reset. */
-void front_linger(int rfd, int wfd);
-
 #endif

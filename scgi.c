@@ -98,5 +98,5 @@ scgi_serve(int rfd, int wfd)
 	fr.content_length = cl;
 	front_request(&fr, &ps);
 	if (c.is_socket)
-		front_linger(rfd, wfd);
+		conn_linger(rfd, wfd);
 }

@@ -90,6 +90,9 @@ clean:
 #     $(PREFIX)/share/doc/cgid/examples/www/  the demo site
 #   The installed units and examples name $(PREFIX)/bin/cgid.
 #   make static: ./cgid-static, linked statically with musl-gcc (musl-tools).
+#   make install STATIC=yes installs ./cgid-static as the program: it
+#   starts in about a quarter of the time, which every connection pays for
+#   when a super-server starts cgid per connection.
 
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
@@ -105,10 +108,12 @@ UNITS     = cgid.socket cgid@.service cgid-daemon.socket cgid.service \
             cgid-fcgi.socket cgid-fcgi@.service
 UNIT_DOCS = inetd.conf xinetd.d-cgid tcpserver.run
 
-install: cgid
+PROGRAM = $(if $(filter yes,$(STATIC)),cgid-static,cgid)
+
+install: $(PROGRAM)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
-	install -m 755 cgid $(DESTDIR)$(BINDIR)/cgid
+	install -m 755 $(PROGRAM) $(DESTDIR)$(BINDIR)/cgid
 	install -m 644 cgid.8 $(DESTDIR)$(MANDIR)/man8/cgid.8
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	for f in $(UNITS); do \

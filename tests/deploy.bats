@@ -693,4 +693,8 @@ copy_tree() {
 	echo "# stripped sizes: cgid $d bytes, cgid-static $s bytes" >&3
 	[ "$d" -le 131072 ] || fail "the dynamic build is $d bytes stripped"
 	[ "$s" -le 262144 ] || fail "the static build is $s bytes stripped"
+	# make install STATIC=yes installs it as the program
+	run make -C "$SRC" -s install STATIC=yes DESTDIR="$WORK/dest"
+	[ "$status" -eq 0 ] || fail "make install STATIC=yes: $output"
+	cmp "$bin" "$WORK/dest/usr/local/bin/cgid" || fail "the installed program is not cgid-static"
 }

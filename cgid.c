@@ -56,49 +56,71 @@
 
 struct config cfg;
 
+/* '\t' stands for the padding to the descriptions' column (a new line
+ * first when the option is longer): print_usage puts it back. */
 static const char usage[] =
 "usage: cgid [OPTIONS] ROOT\n"
 "Serve documents and CGI programs from ROOT, over the connection a\n"
 "super-server passes (fd 0 or fd 3), or on addresses given with -l.\n"
 "\n"
-"  -l, --listen [ADDR:]PORT  bind and listen (repeatable); ADDR is IPv4 or [IPv6]\n"
-"  -l, --listen unix:PATH    listen on a Unix socket (a stale one is replaced)\n"
-"      --socket-mode MODE    permissions of -l unix: sockets (default 0660)\n"
-"      --protocol PROTO      http (default), scgi or fastcgi: the protocol of\n"
-"                            the connections (scgi, fastcgi: from a front server)\n"
-"      --script-stderr DEST  fastcgi: a script's stderr to the \"log\" (default)\n"
-"                            or to the \"front\" server as FCGI_STDERR\n"
-"      --cgi-dir PREFIX      URL prefix of CGI programs (repeatable; default\n"
-"                            /cgi-bin/; \"none\" for no prefix)\n"
-"      --cgi-ext .EXT        file name ending of CGI programs (repeatable;\n"
-"                            default .cgi; \"none\" for no ending)\n"
-"      --log DEST            FILE, \"stderr\", \"syslog\" or \"none\" (default: stderr\n"
-"                            unless it is the client socket, else syslog)\n"
-"      --max-body BYTES      largest request body (default 1073741824)\n"
-"      --cgi-timeout SECONDS longest run of a CGI program (default 300)\n"
-"      --cgi-idle-timeout SECONDS\n"
-"                            longest silence of a CGI program (default 60)\n"
-"      --interpreter .EXT=PROGRAM\n"
-"                            run files ending in .EXT with PROGRAM (repeatable)\n"
-"      --allow-writable-scripts  run group- or world-writable programs too\n"
-"      --pass-authorization  give scripts the Authorization field and AUTH_TYPE\n"
-"      --https               TLS is terminated in front: HTTPS=on for scripts\n"
-"      --list-dirs           list directories that have no index\n"
-"      --gzip-static         send FILE.gz to clients that accept gzip\n"
-"      --vhosts              serve ROOT/HOST/ for each Host field\n"
-"      --user USER[:GROUP]   drop to USER (and GROUP) before serving\n"
-"      --chroot DIR          chroot to DIR first (ROOT is then inside it)\n"
-"      --allow-root          let scripts run as root\n"
-"      --limit NAME=VALUE    limit for scripts: cpu (seconds), as (bytes),\n"
-"                            nofile, nproc; 0 for none (repeatable)\n"
-"      --max-connections N   connections served at once when accepting\n"
-"                            (default 256; more wait in the backlog)\n"
-"      --grace SECONDS       time open connections get on SIGTERM (default 10)\n"
-"      --idle-exit SECONDS   exit when no connection came for that long\n"
-"      --env NAME=VALUE      add a variable to every CGI environment\n"
-"      --pass-env NAME       pass cgid's variable NAME to CGI programs\n"
-"  -h, --help                show this help\n"
-"  -V, --version             show the version\n";
+"  -l, --listen [ADDR:]PORT\tbind and listen (repeatable); ADDR is IPv4 or [IPv6]\n"
+"  -l, --listen unix:PATH\tlisten on a Unix socket (a stale one is replaced)\n"
+"      --socket-mode MODE\tpermissions of -l unix: sockets (default 0660)\n"
+#ifndef CGID_NO_FRONTS
+"      --protocol PROTO\thttp (default), scgi or fastcgi: the protocol of\n"
+"\tthe connections (scgi, fastcgi: from a front server)\n"
+"      --script-stderr DEST\tfastcgi: a script's stderr to the \"log\" (default)\n"
+"\tor to the \"front\" server as FCGI_STDERR\n"
+#endif
+"      --cgi-dir PREFIX\tURL prefix of CGI programs (repeatable; default\n"
+"\t/cgi-bin/; \"none\" for no prefix)\n"
+"      --cgi-ext .EXT\tfile name ending of CGI programs (repeatable;\n"
+"\tdefault .cgi; \"none\" for no ending)\n"
+"      --log DEST\tFILE, \"stderr\", \"syslog\" or \"none\" (default: stderr\n"
+"\tunless it is the client socket, else syslog)\n"
+"      --max-body BYTES\tlargest request body (default 1073741824)\n"
+"      --cgi-timeout SECONDS\tlongest run of a CGI program (default 300)\n"
+"      --cgi-idle-timeout SECONDS\tlongest silence of a CGI program (default 60)\n"
+"      --interpreter .EXT=PROGRAM\trun files ending in .EXT with PROGRAM (repeatable)\n"
+"      --allow-writable-scripts\trun group- or world-writable programs too\n"
+"      --pass-authorization\tgive scripts the Authorization field and AUTH_TYPE\n"
+"      --https\tTLS is terminated in front: HTTPS=on for scripts\n"
+"      --list-dirs\tlist directories that have no index\n"
+"      --gzip-static\tsend FILE.gz to clients that accept gzip\n"
+"      --vhosts\tserve ROOT/HOST/ for each Host field\n"
+"      --user USER[:GROUP]\tdrop to USER (and GROUP) before serving\n"
+"      --chroot DIR\tchroot to DIR first (ROOT is then inside it)\n"
+"      --allow-root\tlet scripts run as root\n"
+"      --limit NAME=VALUE\tlimit for scripts: cpu (seconds), as (bytes),\n"
+"\tnofile, nproc; 0 for none (repeatable)\n"
+"      --max-connections N\tconnections served at once when accepting\n"
+"\t(default 256; more wait in the backlog)\n"
+"      --grace SECONDS\ttime open connections get on SIGTERM (default 10)\n"
+"      --idle-exit SECONDS\texit when no connection came for that long\n"
+"      --env NAME=VALUE\tadd a variable to every CGI environment\n"
+"      --pass-env NAME\tpass cgid's variable NAME to CGI programs\n"
+"  -h, --help\tshow this help\n"
+"  -V, --version\tshow the version\n";
+
+static void
+print_usage(void)
+{
+	int col = 0;
+
+	for (const char *p = usage; *p != '\0'; p++) {
+		if (*p != '\t') {
+			putchar(*p);
+			col = *p == '\n' ? 0 : col + 1;
+			continue;
+		}
+		if (col >= 28) {
+			putchar('\n');
+			col = 0;
+		}
+		for (; col < 28; col++)
+			putchar(' ');
+	}
+}
 
 static void
 die_usage(const char *what, const char *arg)
@@ -1477,7 +1499,7 @@ main(int argc, char **argv)
 			break;
 		}
 		case 'h':
-			fputs(usage, stdout);
+			print_usage();
 			return 0;
 		case 'V':
 			puts("cgid " CGID_VERSION);

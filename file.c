@@ -141,42 +141,40 @@ file_resolve(const char *path, struct target *t)
 	return 0;
 }
 
-static const struct {
-	char ext[6], type[32];     /* inline: no relocation per entry */
-} mime[] = {
-	{"html", "text/html; charset=utf-8"},
-	{"htm", "text/html; charset=utf-8"},
-	{"css", "text/css; charset=utf-8"},
-	{"js", "text/javascript; charset=utf-8"},
-	{"mjs", "text/javascript; charset=utf-8"},
-	{"json", "application/json"},
-	{"txt", "text/plain; charset=utf-8"},
-	{"md", "text/markdown; charset=utf-8"},
-	{"csv", "text/csv; charset=utf-8"},
-	{"xml", "application/xml"},
-	{"svg", "image/svg+xml"},
-	{"png", "image/png"},
-	{"jpg", "image/jpeg"},
-	{"jpeg", "image/jpeg"},
-	{"gif", "image/gif"},
-	{"webp", "image/webp"},
-	{"avif", "image/avif"},
-	{"ico", "image/vnd.microsoft.icon"},
-	{"pdf", "application/pdf"},
-	{"wasm", "application/wasm"},
-	{"woff", "font/woff"},
-	{"woff2", "font/woff2"},
-	{"ttf", "font/ttf"},
-	{"otf", "font/otf"},
-	{"mp3", "audio/mpeg"},
-	{"ogg", "audio/ogg"},
-	{"wav", "audio/wav"},
-	{"mp4", "video/mp4"},
-	{"webm", "video/webm"},
-	{"zip", "application/zip"},
-	{"gz", "application/gzip"},
-	{"tar", "application/x-tar"},
-};
+/* Extension and media type pairs (see http_pair). */
+static const char mime[] =
+	"html\0text/html; charset=utf-8\0"
+	"htm\0text/html; charset=utf-8\0"
+	"css\0text/css; charset=utf-8\0"
+	"js\0text/javascript; charset=utf-8\0"
+	"mjs\0text/javascript; charset=utf-8\0"
+	"json\0application/json\0"
+	"txt\0text/plain; charset=utf-8\0"
+	"md\0text/markdown; charset=utf-8\0"
+	"csv\0text/csv; charset=utf-8\0"
+	"xml\0application/xml\0"
+	"svg\0image/svg+xml\0"
+	"png\0image/png\0"
+	"jpg\0image/jpeg\0"
+	"jpeg\0image/jpeg\0"
+	"gif\0image/gif\0"
+	"webp\0image/webp\0"
+	"avif\0image/avif\0"
+	"ico\0image/vnd.microsoft.icon\0"
+	"pdf\0application/pdf\0"
+	"wasm\0application/wasm\0"
+	"woff\0font/woff\0"
+	"woff2\0font/woff2\0"
+	"ttf\0font/ttf\0"
+	"otf\0font/otf\0"
+	"mp3\0audio/mpeg\0"
+	"ogg\0audio/ogg\0"
+	"wav\0audio/wav\0"
+	"mp4\0video/mp4\0"
+	"webm\0video/webm\0"
+	"zip\0application/zip\0"
+	"gz\0application/gzip\0"
+	"tar\0application/x-tar\0";
 
 /* Look ext up in /etc/mime.types ("type ext ext ..." lines), read once
  * and only when the built-in table has no answer. */
@@ -232,12 +230,10 @@ const char *
 file_mime(const char *name)
 {
 	const char *dot = strrchr(name, '.'), *t;
-	size_t i;
 
 	if (dot != NULL && strchr(dot, '/') == NULL) {
-		for (i = 0; i < sizeof mime / sizeof mime[0]; i++)
-			if (strcasecmp(dot + 1, mime[i].ext) == 0)
-				return mime[i].type;
+		if ((t = http_pair(mime, dot + 1)) != NULL)
+			return t;
 		if (dot[1] != '\0' && (t = system_mime(dot + 1)) != NULL)
 			return t;
 	}

@@ -23,59 +23,67 @@
 
 #include "http.h"
 
-/* RFC 9110 §15: reason phrases, the only place they are written.  A
- * compact table: indexed by code it would be 4 KiB of empty slots. */
-static const struct {
-	short code;
-	char reason[32];           /* inline: no relocation per entry */
-} reasons[] = {
-	{S_CONTINUE, "Continue"},
-	{S_OK, "OK"},
-	{201, "Created"},
-	{202, "Accepted"},
-	{S_NO_CONTENT, "No Content"},
-	{S_PARTIAL_CONTENT, "Partial Content"},
-	{S_MOVED_PERMANENTLY, "Moved Permanently"},
-	{S_FOUND, "Found"},
-	{303, "See Other"},
-	{S_NOT_MODIFIED, "Not Modified"},
-	{307, "Temporary Redirect"},
-	{308, "Permanent Redirect"},
-	{S_BAD_REQUEST, "Bad Request"},
-	{401, "Unauthorized"},
-	{S_FORBIDDEN, "Forbidden"},
-	{S_NOT_FOUND, "Not Found"},
-	{S_METHOD_NOT_ALLOWED, "Method Not Allowed"},
-	{S_REQUEST_TIMEOUT, "Request Timeout"},
-	{409, "Conflict"},
-	{410, "Gone"},
-	{S_LENGTH_REQUIRED, "Length Required"},
-	{S_PRECONDITION_FAILED, "Precondition Failed"},
-	{S_CONTENT_TOO_LARGE, "Content Too Large"},
-	{S_URI_TOO_LONG, "URI Too Long"},
-	{415, "Unsupported Media Type"},
-	{S_RANGE_NOT_SATISFIABLE, "Range Not Satisfiable"},
-	{S_EXPECTATION_FAILED, "Expectation Failed"},
-	{422, "Unprocessable Content"},
-	{429, "Too Many Requests"},
-	{S_HEADERS_TOO_LARGE, "Request Header Fields Too Large"},
-	{S_INTERNAL_SERVER_ERROR, "Internal Server Error"},
-	{S_NOT_IMPLEMENTED, "Not Implemented"},
-	{S_BAD_GATEWAY, "Bad Gateway"},
-	{S_SERVICE_UNAVAILABLE, "Service Unavailable"},
-	{S_GATEWAY_TIMEOUT, "Gateway Timeout"},
-	{S_VERSION_NOT_SUPPORTED, "HTTP Version Not Supported"},
-};
+/* RFC 9110 §15: reason phrases, the only place they are written: pairs
+ * of code and phrase, one string (no relocation, no padding). */
+static const char reasons[] =
+	"100\0Continue\0"
+	"200\0OK\0"
+	"201\0Created\0"
+	"202\0Accepted\0"
+	"204\0No Content\0"
+	"206\0Partial Content\0"
+	"301\0Moved Permanently\0"
+	"302\0Found\0"
+	"303\0See Other\0"
+	"304\0Not Modified\0"
+	"307\0Temporary Redirect\0"
+	"308\0Permanent Redirect\0"
+	"400\0Bad Request\0"
+	"401\0Unauthorized\0"
+	"403\0Forbidden\0"
+	"404\0Not Found\0"
+	"405\0Method Not Allowed\0"
+	"408\0Request Timeout\0"
+	"409\0Conflict\0"
+	"410\0Gone\0"
+	"411\0Length Required\0"
+	"412\0Precondition Failed\0"
+	"413\0Content Too Large\0"
+	"414\0URI Too Long\0"
+	"415\0Unsupported Media Type\0"
+	"416\0Range Not Satisfiable\0"
+	"417\0Expectation Failed\0"
+	"422\0Unprocessable Content\0"
+	"429\0Too Many Requests\0"
+	"431\0Request Header Fields Too Large\0"
+	"500\0Internal Server Error\0"
+	"501\0Not Implemented\0"
+	"502\0Bad Gateway\0"
+	"503\0Service Unavailable\0"
+	"504\0Gateway Timeout\0"
+	"505\0HTTP Version Not Supported\0";
+
+const char *
+http_pair(const char *pairs, const char *key)
+{
+	for (const char *p = pairs; *p != '\0'; p += strlen(p) + 1) {
+		int hit = strcasecmp(p, key) == 0;
+		p += strlen(p) + 1;
+		if (hit)
+			return p;
+	}
+	return NULL;
+}
 
 const char *
 http_reason(int status)
 {
-	size_t i;
+	char key[4];
 
-	for (i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
-		if (reasons[i].code == status)
-			return reasons[i].reason;
-	return NULL;
+	if (status < 100 || status > 999)
+		return NULL;
+	snprintf(key, sizeof key, "%d", status);
+	return http_pair(reasons, key);
 }
 
 /* tchar, RFC 9110 §5.6.2. */

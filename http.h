@@ -47,6 +47,9 @@ int http_is_tchar(unsigned char c);
 
 /* Reason phrase for a status, or NULL for a code not in the table. */
 const char *http_reason(int status);
+/* In PAIRS, "key\0value\0" strings ending with an empty key: the value
+ * of KEY (compared without case), or NULL. */
+const char *http_pair(const char *pairs, const char *key);
 
 struct header {
 	const char *name;

@@ -663,6 +663,25 @@ copy_tree() {
 	done
 }
 
+@test "make FRONTS=no: the router build is at most 64 KiB stripped (gcc) and serves" {
+	copy_tree
+	local src=$BATS_TEST_TMPDIR/nofronts size
+	cp -R "$SRC" "$src"
+	run make -C "$src" -s -B cgid FRONTS=no CC=gcc
+	[ "$status" -eq 0 ] || fail "make FRONTS=no: $output"
+	strip -o "$WORK/nofronts.stripped" "$src/cgid"
+	size=$(wc -c <"$WORK/nofronts.stripped")
+	echo "# stripped size of the router build: $size bytes" >&3
+	[ "$size" -le 65536 ] || fail "the router build is $size bytes stripped"
+	run "$src/cgid" --protocol fastcgi /
+	[ "$status" -eq 2 ] || fail "--protocol fastcgi in a build without fronts: status $status"
+	local save=$CGID
+	CGID=$src/cgid
+	start_server listen
+	CGID=$save
+	check_serves
+}
+
 @test "make static: ./cgid-static is linked statically with musl and serves; sizes" {
 	command -v musl-gcc >/dev/null || skip "no musl-gcc (musl-tools)"
 	copy_tree

@@ -48,6 +48,7 @@ install_deps() {
 	need gcc gcc
 	need libc6-dev ""
 	need binutils strip
+	need musl-tools musl-gcc
 	need perl perl
 	[ -z "$missing" ] && return 0
 	if [ "$(id -u)" -eq 0 ]; then
@@ -96,6 +97,8 @@ build_helpers() {
 		die "cannot compile bench/trivial.c"
 	gcc $cflags -o "$BIN/trivial-dynamic" "$BENCH/trivial.c" ||
 		die "cannot compile bench/trivial.c"
+	musl-gcc $cflags -static -o "$BIN/trivial-musl" "$BENCH/trivial.c" ||
+		die "cannot compile bench/trivial.c with musl-gcc"
 	for p in startcost peakrss freeport; do
 		gcc $cflags -o "$BIN/$p" "$BENCH/$p.c" ||
 			die "cannot compile bench/$p.c"
@@ -130,11 +133,13 @@ make_tree() {
 # every process it started.  Logs go to $W/log/NAME.log.
 
 # shellcheck disable=SC2034 # used by run.sh
-SERVERS="cgid-inetd cgid lighttpd nginx busybox busybox-inetd mini_httpd"
+SERVERS="cgid-inetd cgid-static-inetd cgid lighttpd nginx busybox busybox-inetd
+	mini_httpd"
 
 label() {
 	case $1 in
 	cgid-inetd) echo "cgid, per connection (socket activator)" ;;
+	cgid-static-inetd) echo "cgid static (musl), per connection (socket activator)" ;;
 	cgid) echo "cgid, long-running (-l)" ;;
 	lighttpd) echo "lighttpd + mod_cgi" ;;
 	nginx) echo "nginx + fcgiwrap" ;;
@@ -153,6 +158,7 @@ label() {
 conn_comm() {
 	case $1 in
 	cgid-inetd | cgid) echo cgid ;;
+	cgid-static-inetd) echo cgid-static ;;
 	busybox | busybox-inetd) echo busybox ;;
 	*) echo "" ;;
 	esac
@@ -265,6 +271,9 @@ start_server() {
 	cgid-inetd)
 		launch "$name" systemd-socket-activate -l "127.0.0.1:$port" \
 			--accept --inetd "$CGID" $CGID_ARGS "$WWW" ;;
+	cgid-static-inetd)
+		launch "$name" systemd-socket-activate -l "127.0.0.1:$port" \
+			--accept --inetd "$CGID_STATIC" $CGID_ARGS "$WWW" ;;
 	cgid)
 		launch "$name" "$CGID" -l "127.0.0.1:$port" $CGID_ARGS "$WWW" ;;
 	lighttpd)
@@ -479,7 +488,7 @@ rss_collect() {
 # results.  Every failed try is counted in the report.
 tries_of() {
 	case $1 in
-	cgid | cgid-inetd) echo 1 ;;
+	cgid | cgid-inetd | cgid-static-inetd) echo 1 ;;
 	*) echo 5 ;;
 	esac
 }

@@ -51,7 +51,7 @@ while (<$fh>) {
 }
 close $fh;
 
-my @servers = qw(cgid-inetd cgid lighttpd nginx busybox busybox-inetd mini_httpd);
+my @servers = qw(cgid-inetd cgid-static-inetd cgid lighttpd nginx busybox busybox-inetd mini_httpd);
 my %label = map { $_ => ($m{"label_$_"} // $_) } @servers;
 my @rate_wl = qw(hello-close hello-ka doc-close doc-ka);
 my %wl_name = (
@@ -144,7 +144,7 @@ print "| load average (1, 5, 15 min) | $m{load_before} at the start, $m{load_aft
 print "| rounds | $rounds, interleaved (every server and workload once per round) |\n";
 print "| request-rate runs | $m{seconds} s each, $m{conns} concurrent connections: ab for one request per connection, wrk (1 thread) for keep-alive |\n";
 print "| run time | $m{elapsed} s |\n";
-print "| cgid | $m{cgid}, $m{cgid_source} |\n";
+print "| cgid | $m{cgid}, $m{cgid_source}; the static build with musl $m{musl} (`make static`) |\n";
 print "| versions | $m{lighttpd}; $m{nginx}; fcgiwrap $m{fcgiwrap}; "
   . "$m{busybox}; mini_httpd $m{mini_httpd}; systemd $m{systemd}; wrk $m{wrk}; "
   . "ab (apache2-utils) $m{ab}; $m{curl}; gcc $m{gcc} |\n\n";
@@ -194,14 +194,14 @@ print "are compared with cgid in the same mode; the others with cgid long-runnin
 my @all_wl = (@rate_wl, 'download', 'upload');
 print "| peer | compared with | ", join(' | ', map { $short{$_} } @all_wl), " |\n";
 print "| --- | --- |", " --- |" x @all_wl, "\n";
-for my $s (qw(lighttpd nginx busybox mini_httpd busybox-inetd)) {
-	my $ref = $s eq 'busybox-inetd' ? 'cgid-inetd' : 'cgid';
+for my $pair ((map { [ $_, 'cgid' ] } qw(lighttpd nginx busybox mini_httpd)),
+	[ 'busybox-inetd', 'cgid-inetd' ], [ 'busybox-inetd', 'cgid-static-inetd' ],
+	[ 'cgid-inetd', 'cgid' ], [ 'cgid-inetd', 'cgid-static-inetd' ]) {
+	my ($s, $ref) = @$pair;
 	print "| $label{$s} | $label{$ref} | ",
 	  join(' | ', map { rtxt(ratio(median($_, $ref), median($_, $s))) } @all_wl), " |\n";
 }
-print "| $label{'cgid-inetd'} | $label{cgid} | ",
-  join(' | ', map { rtxt(ratio(median($_, 'cgid'), median($_, 'cgid-inetd'))) } @all_wl),
-  " |\n\n";
+print "\n";
 
 print "## Peak memory of the process that serves one connection (KiB, lower is better)\n\n";
 print "VmHWM (the kernel's high-water mark of the resident set) of each process\n";
@@ -213,27 +213,34 @@ for my $s (@servers) {
 print "\n";
 
 my $triv = median('start', 'trivial-static');
+my $triv_musl = median('start', 'trivial-musl');
 print "## Cost of one start (microseconds from spawn to exit, lower is better)\n\n";
 print "Each run hands the program a connected socket with one request\n";
 print "(`GET /index.html`, `Connection: close`) already waiting; each round\n";
 print "is the median of $m{start_runs} runs.\n\n";
-print "| program | µs per start | ÷ trivial static program |\n| --- | --- | --- |\n";
+print "| program | µs per start | ÷ trivial static program (glibc) | ÷ trivial static program (musl) |\n| --- | --- | --- | --- |\n";
 my %start_label = (
 	'cgid'            => "cgid $m{cgid_args} ROOT (serves index.html)",
-	'trivial-static'  => 'trivial program, statically linked (reads the request, writes a fixed 1 KiB response)',
-	'trivial-dynamic' => 'the same trivial program, dynamically linked',
+	'cgid-static'     => 'the same, the static build (musl)',
+	'trivial-static'  => 'trivial program, statically linked with glibc (reads the request, writes a fixed 1 KiB response)',
+	'trivial-musl'    => 'the same trivial program, statically linked with musl',
+	'trivial-dynamic' => 'the same trivial program, dynamically linked (glibc)',
 	'busybox-inetd'   => 'busybox httpd -i (serves index.html)',
 );
-for my $p (qw(cgid trivial-static trivial-dynamic busybox-inetd)) {
+for my $p (qw(cgid cgid-static trivial-static trivial-musl trivial-dynamic busybox-inetd)) {
 	print "| $start_label{$p} | ", cell('start', $p), ' | ',
-	  rtxt(ratio(median('start', $p), $triv)), " |\n";
+	  rtxt(ratio(median('start', $p), $triv)), ' | ',
+	  rtxt(ratio(median('start', $p), $triv_musl)), " |\n";
 }
 print "\n";
 
 print "## Size (stripped binary)\n\n| program | bytes | KiB |\n| --- | --- | --- |\n";
-for my $p (qw(cgid busybox)) {
+my %size_label = ('cgid' => 'cgid (glibc, dynamic)',
+	'cgid-nofronts' => 'cgid without the SCGI/FastCGI fronts (`make FRONTS=no`, the router build; glibc, dynamic)',
+	'cgid-static' => 'cgid static (musl)', 'busybox' => 'busybox');
+for my $p (qw(cgid cgid-nofronts cgid-static busybox)) {
 	my $b = median('size', $p);
-	printf "| %s | %s | %.1f |\n", $p, $b // 'n/a', ($b // 0) / 1024;
+	printf "| %s | %s | %.1f |\n", $size_label{$p}, $b // 'n/a', ($b // 0) / 1024;
 }
 print "\n";
 
@@ -253,8 +260,10 @@ sub rt {
 my $x = '%.2f×';
 target('hello CGI, one request per connection: cgid long-running ÷ lighttpd',
 	rt('hello-close', 'cgid', 'lighttpd'), '>=', 1.3, $x);
-target('hello CGI, one request per connection, under the same activator: cgid ÷ busybox httpd -i',
-	rt('hello-close', 'cgid-inetd', 'busybox-inetd'), '>=', 1.5, $x);
+for my $b ([ 'cgid-static-inetd', 'static build' ], [ 'cgid-inetd', 'dynamic build' ]) {
+	target("hello CGI, one request per connection, under the same activator: cgid ($b->[1]) ÷ busybox httpd -i",
+		rt('hello-close', $b->[0], 'busybox-inetd'), '>=', 1.5, $x);
+}
 target('hello CGI, keep-alive: cgid long-running ÷ lighttpd',
 	rt('hello-ka', 'cgid', 'lighttpd'), '>=', 1.2, $x);
 target('1 KiB document, keep-alive: cgid long-running ÷ lighttpd',
@@ -265,18 +274,25 @@ target("$wl_name{download}: cgid long-running ÷ busybox httpd",
 	rt('download', 'cgid', 'busybox'), '>=', 1.5, $x);
 target("$wl_name{upload}: cgid long-running ÷ lighttpd",
 	rt('upload', 'cgid', 'lighttpd'), '>=', 1.2, $x);
-my $peak;
-for my $w (qw(rss-download rss-upload)) {
-	for my $v (@{ $val{$w}{'cgid-inetd'} // [] }) {
-		$peak = $v if !defined $peak || $v > $peak;
+for my $b ([ 'cgid-static-inetd', 'static build' ], [ 'cgid-inetd', 'dynamic build' ]) {
+	my $peak;
+	for my $w (qw(rss-download rss-upload)) {
+		for my $v (@{ $val{$w}{ $b->[0] } // [] }) {
+			$peak = $v if !defined $peak || $v > $peak;
+		}
 	}
+	target("peak RSS of the cgid process per connection ($b->[1]; largest of all rounds, download and upload), KiB",
+		$peak, '<=', 1024, '%.0f');
 }
-target('peak RSS of the cgid process per connection (largest of all rounds, download and upload), KiB',
-	$peak, '<=', 1024, '%.0f');
-target('start: cgid ÷ trivial static program',
+target('start: cgid static build ÷ trivial static program, both musl',
+	ratio(median('start', 'cgid-static'), $triv_musl), '<=', 1.15, $x);
+target('start: cgid dynamic build ÷ trivial static program, both glibc',
 	ratio(median('start', 'cgid'), $triv), '<=', 1.15, $x);
-my $size = median('size', 'cgid');
-target('stripped binary, KiB', defined $size ? $size / 1024 : undef, '<=', 64, '%.1f');
+for my $b ([ 'cgid-nofronts', 'router build, without the fronts' ], [ 'cgid', 'with the SCGI/FastCGI fronts' ]) {
+	my $size = median('size', $b->[0]);
+	target("stripped binary (glibc, dynamic; $b->[1]), KiB",
+		defined $size ? $size / 1024 : undef, '<=', 64, '%.1f');
+}
 
 print "## Targets\n\n";
 print "| target | measured | goal | |\n| --- | --- | --- | --- |\n";
@@ -337,6 +353,9 @@ order each round.
 The peers:
 
 - **cgid, per connection**: `systemd-socket-activate -l 127.0.0.1:PORT --accept --inetd cgid $m{cgid_args} ROOT`.
+- **cgid static, per connection**: the same, with the static build
+  (`make static`: musl, statically linked), the build for per-connection
+  use where every connection pays for a start.
 - **cgid, long-running**: `cgid -l 127.0.0.1:PORT $m{cgid_args} ROOT`.
 - **lighttpd + mod_cgi**: `lighttpd -D -f CONF`; `.cgi` files and
   `/cgi-bin/` run as CGI; `server.stream-request-body = 0` (the default:

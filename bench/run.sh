@@ -19,6 +19,8 @@
 #                    instead of those of the tree
 #   BENCH_KEEP=1     keep the temporary directory (logs, configurations)
 #   CGID=PATH        the cgid binary (default ./cgid)
+#   CGID_STATIC=PATH the static cgid binary (default: ./cgid-static, made
+#                    with `make static`)
 #
 # Word lists ($SERVERS, $CGID_ARGS, the ports) are split on purpose.
 # shellcheck disable=SC2086
@@ -88,6 +90,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 install_deps
+if [ -z "${CGID_STATIC:-}" ]; then
+	make -s -C "$TOP" cgid-static >/dev/null || die "make static failed"
+	CGID_STATIC=$TOP/cgid-static
+fi
+case $CGID_STATIC in /*) ;; *) CGID_STATIC=$PWD/$CGID_STATIC ;; esac
+[ -x "$CGID_STATIC" ] || die "no static cgid binary at $CGID_STATIC"
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/cgid-bench.XXXXXX")
 WWW=$W/www
@@ -125,12 +133,14 @@ cgid_source() {
 CGID_GIVEN=$CGID
 CGID=$BIN/cgid
 cp "$CGID_GIVEN" "$CGID"
+cp "$CGID_STATIC" "$BIN/cgid-static"
+CGID_STATIC=$BIN/cgid-static
 CGID_SOURCE=$(cgid_source)
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date +%s)
 
-ports=$("$BIN/freeport" 7) || die "no free ports"
+ports=$("$BIN/freeport" 8) || die "no free ports"
 set -- $ports
 for s in $SERVERS; do
 	start_server "$s" "$1"
@@ -173,7 +183,7 @@ done
 
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	order=$(rotate $(((r - 1) % 7)) $SERVERS)
+	order=$(rotate $(((r - 1) % 8)) $SERVERS)
 	for wl in $WORKLOADS; do
 		for s in $order; do
 			case $wl in
@@ -207,7 +217,9 @@ startcost_of() {
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	startcost_of cgid "$CGID" $CGID_ARGS "$WWW"
+	startcost_of cgid-static "$CGID_STATIC" $CGID_ARGS "$WWW"
 	startcost_of trivial-static "$BIN/trivial-static"
+	startcost_of trivial-musl "$BIN/trivial-musl"
 	startcost_of trivial-dynamic "$BIN/trivial-dynamic"
 	startcost_of busybox-inetd "$(command -v busybox)" httpd -i -h "$WWW" \
 		-c "$W/busybox-httpd.conf"
@@ -215,9 +227,17 @@ while [ $r -le "$ROUNDS" ]; do
 done
 say "start cost done"
 
-# Stripped sizes.
+# Stripped sizes: the binaries run above, and the router build (no
+# SCGI/FastCGI fronts) made from a copy of the sources.
 strip -o "$W/cgid.stripped" "$CGID"
 record size cgid 1 "$(stat -c %s "$W/cgid.stripped")"
+mkdir "$W/src"
+(cd "$TOP" && cp Makefile ./*.c ./*.h "$W/src/")
+make -s -C "$W/src" cgid FRONTS=no >/dev/null || die "make FRONTS=no failed"
+strip -o "$W/cgid-nofronts.stripped" "$W/src/cgid"
+record size cgid-nofronts 1 "$(stat -c %s "$W/cgid-nofronts.stripped")"
+strip -o "$W/cgid-static.stripped" "$CGID_STATIC"
+record size cgid-static 1 "$(stat -c %s "$W/cgid-static.stripped")"
 bb=$(readlink -f "$(command -v busybox)")
 strip -o "$W/busybox.stripped" "$bb"
 record size busybox 1 "$(stat -c %s "$W/busybox.stripped")"
@@ -257,6 +277,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "ab=$(dpkg-query -W -f '${Version}' apache2-utils 2>/dev/null)"
 	echo "curl=$(curl --version | head -n 1 | cut -d' ' -f1-2)"
 	echo "gcc=$(gcc -dumpfullversion 2>/dev/null || gcc -dumpversion)"
+	echo "musl=$(dpkg-query -W -f '${Version}' musl 2>/dev/null)"
 	for s in $SERVERS; do
 		echo "label_$s=$(label "$s")"
 	done

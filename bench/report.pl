@@ -10,6 +10,7 @@
 # FAILURES: a line "WORKLOAD<TAB>SERVER" per failed try of a transfer.
 use strict;
 use warnings;
+use FindBin;
 
 my ($metaf, $resf, $notef, $failf, $chartdir) = @ARGV;
 die "usage: report.pl META RESULTS NOTES FAILURES CHARTDIR\n"
@@ -299,6 +300,11 @@ print "| target | measured | goal | |\n| --- | --- | --- | --- |\n";
 print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @t;
 my $met = grep { $_->[3] eq 'met' } @t;
 print "\n$met of ", scalar(@t), " targets met.\n\n";
+# The analysis of the misses is written by hand, beside this script.
+if (open my $b, '<', "$FindBin::Bin/bounds.md") {
+	local $/;
+	print <$b>, "\n";
+}
 
 print <<"EOF";
 ## How it is measured

@@ -801,7 +801,7 @@ serve(int rfd, int wfd, int ready)
  * fork, when that is safe and certain to be quick: the whole request
  * came with the connection, it asks for nothing after this response
  * (HTTP/1.0 or Connection: close) and names a regular file of at most
- * SMALL_DOC bytes that is no script.  The listener never waits on the
+ * SMALL_DOC bytes that is no script (and no FILE.gz may stand for it).  The listener never waits on the
  * client: it reads what is there, and a write that finds no room fails
  * (the response of at most SMALL_DOC plus its head fits any socket's
  * buffer).  Returns 1 when the connection was answered and can be closed,
@@ -827,7 +827,7 @@ serve_quick(int fd)
 	n = http_parse_request(conn.buf, conn.end, &req, &status);
 	if (n != (int)got || req.keep_alive || req.content_length > 0 ||
 	    req.chunked || (req.method != M_GET && req.method != M_HEAD) ||
-	    req.path[0] != '/' || cfg.vhosts ||
+	    req.path[0] != '/' || cfg.vhosts || cfg.gzip_static ||
 	    cgi_selected(req.path, req.path_len))
 		return 0;
 	if (file_resolve(req.path, &t) != 0 || !S_ISREG(t.st.st_mode) ||

@@ -1435,6 +1435,32 @@ test_misc(void)
 	CHECK(http_reason(-1) == NULL);
 	CHECK(http_reason(600) == NULL);
 	CHECK(http_reason(100000) == NULL);
+	CHECK(strcmp(http_reason(100), "Continue") == 0);
+	CHECK(strcmp(http_reason(404), "Not Found") == 0);
+	/* every code the server itself sends has its phrase */
+	{
+		static const int sent[] = {
+			S_CONTINUE, S_OK, S_NO_CONTENT, S_PARTIAL_CONTENT,
+			S_MOVED_PERMANENTLY, S_FOUND, S_NOT_MODIFIED,
+			S_BAD_REQUEST, S_FORBIDDEN, S_NOT_FOUND,
+			S_METHOD_NOT_ALLOWED, S_REQUEST_TIMEOUT,
+			S_LENGTH_REQUIRED, S_PRECONDITION_FAILED,
+			S_CONTENT_TOO_LARGE, S_URI_TOO_LONG,
+			S_RANGE_NOT_SATISFIABLE, S_EXPECTATION_FAILED,
+			S_HEADERS_TOO_LARGE, S_INTERNAL_SERVER_ERROR,
+			S_NOT_IMPLEMENTED, S_BAD_GATEWAY,
+			S_SERVICE_UNAVAILABLE, S_GATEWAY_TIMEOUT,
+			S_VERSION_NOT_SUPPORTED,
+		};
+		for (size_t k = 0; k < sizeof sent / sizeof sent[0]; k++)
+			CHECK(http_reason(sent[k]) != NULL);
+	}
+	/* key/value pairs: keys without case, values as written */
+	CHECK(strcmp(http_pair("a\0one\0Bb\0two\0", "bB"), "two") == 0);
+	CHECK(strcmp(http_pair("a\0one\0Bb\0two\0", "a"), "one") == 0);
+	CHECK(http_pair("a\0one\0Bb\0two\0", "one") == NULL);
+	CHECK(http_pair("a\0one\0", "") == NULL);
+	CHECK(http_pair("", "a") == NULL);
 
 	CHECK(http_list_has(S("close"), "close"));
 	CHECK(http_list_has(S("a, Close ,b"), "close"));

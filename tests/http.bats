@@ -325,17 +325,36 @@ size_of() {
 	chmod 755 "$BATS_TEST_TMPDIR/traced"
 	CGID=$BATS_TEST_TMPDIR/traced start_server listen
 	forks() { grep -cE '^[0-9]+ +(fork|vfork|clone|clone3)[(]' "$trace" || true; }
+	# arrived REQUEST: cgid is stopped while the client connects and
+	# sends, so the whole request is there when it accepts (else a
+	# request that comes a moment after its connection gets a process)
+	local cgid_pid client
+	cgid_pid=$(pgrep -P "$SERVER_PID" | head -n 1)
+	[ -n "$cgid_pid" ] || fail "no cgid under strace"
+	arrived() {
+		kill -STOP "$cgid_pid"
+		raw "$1" &
+		client=$!
+		sleep 0.3
+		kill -CONT "$cgid_pid"
+		wait "$client" || fail "raw request failed"
+		RAW=$BATS_TEST_TMPDIR/resp.raw
+		HEAD=$BATS_TEST_TMPDIR/resp.head
+		BODY=$BATS_TEST_TMPDIR/resp.body
+		split_response "$RAW"
+		CODE=$(status_code)
+	}
 
-	raw 'GET /hello.txt HTTP/1.0\r\n\r\n'
+	arrived 'GET /hello.txt HTTP/1.0\r\n\r\n'
 	assert_code 200
 	assert_body "hello, world"
-	raw 'HEAD /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	arrived 'HEAD /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 	assert_code 200
 	assert_body_empty
 	etag=$(header ETag)
-	raw "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: $etag\r\nConnection: close\r\n\r\n"
+	arrived "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: $etag\r\nConnection: close\r\n\r\n"
 	assert_code 304
-	raw 'GET /range.txt HTTP/1.0\r\nRange: bytes=2-5\r\n\r\n'
+	arrived 'GET /range.txt HTTP/1.0\r\nRange: bytes=2-5\r\n\r\n'
 	assert_code 206
 	assert_body "2345"
 	[ "$(forks)" -eq 0 ] || fail "processes made: $(forks); trace: $(cat "$trace")"

@@ -9,7 +9,7 @@ CC      ?= cc
 # Small by default (see README, Size): link-time optimization (gcc's
 # spelling runs its jobs in parallel), calls through the read-only GOT
 # rather than a PLT, no unwind tables, unused sections dropped.
-LTO     := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),-flto,-flto=auto)
+LTO      = $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),-flto,-flto=auto)
 CFLAGS  ?= -Os -g $(LTO) -fno-plt -fno-asynchronous-unwind-tables \
            -ffunction-sections -fdata-sections
 LDFLAGS ?= -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,relro,-z,now

@@ -510,6 +510,21 @@ on_sigterm(int sig)
 	_exit(1);
 }
 
+/*
+ * A large body moves through a pipe of CGI_PIPE_SIZE: fewer, larger
+ * transfers: a request body known to be larger than IO_BUF, a response
+ * once a read has filled rbuf.
+ * The kernel charges the pages to the user, and past
+ * pipe-user-pages-soft (64 MiB by default) the user's new pipes get only
+ * two pages: slower, never wrong (partial writes and EAGAIN are handled
+ * everywhere).  Fails harmlessly past fs.pipe-max-size.
+ */
+static void
+grow_pipe(int fd)
+{
+	fcntl(fd, F_SETPIPE_SZ, CGI_PIPE_SIZE);
+}
+
 /* Send what is left of o (bounded by TIMEOUT_IO_MS without progress). */
 static void
 flush_out(int fd, struct obuf *o, size_t *off)
@@ -570,11 +585,13 @@ enum cgi_result
 cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 {
 	static int handlers;
+	sigset_t term;
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	int child_in, pidfd = -1, exited = 0, wstatus = 0, head_done = 0;
 	int in_ready = 1, body_eof = 0, watch_input = 1, client_gone = 0, r, hr, i;
-	/* splicing the body: the stdin pipe may be full */
-	int pipe_full = 0, splice_in = f->splice_in != NULL, pipe_grown = 0;
+	/* splicing the body: the stdin pipe may be full; pipes grown */
+	int pipe_full = 0, splice_in = f->splice_in != NULL;
+	int out_grown = 0;
 	enum cgi_result result = CGI_DONE;
 	char *argv[67], argbuf[MAX_PATH];
 	char hbuf[MAX_CGI_HEAD], ibuf[IO_BUF], rbuf[IO_BUF - 64], obuf_mem[IO_BUF];
@@ -629,7 +646,17 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		signal(SIGHUP, on_sigterm);
 		handlers = 1;
 	}
+	/* held until cgi_running names the script (the child unblocks
+	 * them before its exec) */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	sigaddset(&term, SIGHUP);
+	sigprocmask(SIG_BLOCK, &term, NULL);
 	pid = spawn(s, child_in, out[1], err[1], argv, envp);
+	if (pid > 0)
+		cgi_running = pid;
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	if (pid < 0)
 		goto spawn_fail;
 	if (s->nph_fd < 0)
@@ -644,12 +671,12 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	}
 	if (in[1] >= 0) {
 		fcntl(in[1], F_SETFL, O_NONBLOCK);
-		fcntl(in[1], F_SETPIPE_SZ, CGI_PIPE_SIZE);
+		if (f->body_len > IO_BUF)
+			grow_pipe(in[1]);
 	}
 	if (out[0] >= 0)
 		fcntl(out[0], F_SETFL, O_NONBLOCK);
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
-	cgi_running = pid;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	for (;;) {
@@ -680,9 +707,10 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				body_bytes += n;
 			} else if (n == 0) {
 				body_eof = 1;
-			} else if (n == -2) {
-				/* which side blocks is not known: wait for both */
-				in_ready = 0;
+			} else if (n == -2 || n == -4) {
+				/* -2: which side blocks is not known: wait for
+				 * both; -4: for the pipe */
+				in_ready = n == -4;
 				pipe_full = splice_in;
 			} else if (errno == EPIPE && splice_in) {
 				/* the script stopped reading its input */
@@ -752,7 +780,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 
 		/* The clocks: total, idle output, slow client, linger. */
 		wake = deadline;
-		if (i_in >= 0) {
+		if (i_in >= 0 && !pipe_full) {
 			/* the client stopped sending the body it announced, or
 			 * sends it slower than BODY_MIN_RATE on average */
 			long long body_end = start + TIMEOUT_BODY_MS +
@@ -917,12 +945,9 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			}
 			last_out = now_ms();
 			if (head_done) {
-				/* A large body: fewer, larger transfers through a
-				 * larger pipe (fails harmlessly past the limits of
-				 * fs.pipe-max-size and pipe-user-pages-soft). */
-				if (!pipe_grown && (size_t)n == sizeof rbuf) {
-					fcntl(out[0], F_SETPIPE_SZ, CGI_PIPE_SIZE);
-					pipe_grown = 1;
+				if (!out_grown && (size_t)n == sizeof rbuf) {
+					grow_pipe(out[0]);
+					out_grown = 1;
 				}
 				f->body(f->ctx, rbuf, (size_t)n, &o);
 				continue;

@@ -90,8 +90,8 @@ struct cgi_front {
 	/* Optional: move body bytes into the script's stdin pipe fd without
 	 * a copy through user space; returns as body_read, and -3 when it
 	 * cannot (body_read is used from then on).  -2 means the input is
-	 * empty or the pipe is full; -1 with errno EPIPE, the script closed
-	 * its input. */
+	 * empty or the pipe is full, -4 that the pipe is full; -1 with errno
+	 * EPIPE, the script closed its input. */
 	ssize_t (*splice_in)(void *ctx, int fd);
 	/* The header block is parsed: decide and serialize the head into o.
 	 * Returns 0 to go on, 1 for a local redirect (the front keeps the
@@ -107,6 +107,7 @@ struct cgi_front {
 	 * room for n + 64); when NULL, stderr goes to the log line by line. */
 	void (*err)(void *ctx, const char *p, size_t n, struct obuf *o);
 	int watch_hangup;          /* end the script when in_fd hangs up */
+	long long body_len;        /* the request body's length, 0 if unknown */
 	/* Optional: in_fd is readable while no body is being relayed (the
 	 * body ended, or there was none); o is empty.  A multiplexing front
 	 * end reads its control messages here (FastCGI's ABORT_REQUEST).

@@ -430,6 +430,7 @@ run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
 		f.body_read = NULL;
 		f.splice_in = NULL;
 	}
+	f.body_len = hc.body_left;
 	cgi_env_http(&env, req, c, t);
 	if (env.overflow) {
 		log_error("%s: environment too large", log_name);
@@ -801,10 +802,13 @@ serve(int rfd, int wfd, int ready)
  * fork, when that is safe and certain to be quick: the whole request
  * came with the connection, it asks for nothing after this response
  * (HTTP/1.0 or Connection: close) and names a regular file of at most
- * SMALL_DOC bytes that is no script (and no FILE.gz may stand for it).  The listener never waits on the
- * client: it reads what is there, and a write that finds no room fails
- * (the response of at most SMALL_DOC plus its head fits any socket's
- * buffer).  Returns 1 when the connection was answered and can be closed,
+ * SMALL_DOC bytes that is no script (and no FILE.gz may stand for it).
+ * The listener never waits on the client: it reads what is there, takes
+ * only a file that fits the socket's send buffer with room to spare, and
+ * a write that finds no room fails instead of waiting.  (It reads the
+ * file and writes the access log line itself: a root on a slow network
+ * file system, or a stalled log reader, holds it up as it would hold a
+ * child.)  Returns 1 when the connection was answered and can be closed,
  * 2 when it was answered but needs a lingering close, 0 when a child is
  * to serve it (conn then holds what was read).
  */
@@ -815,7 +819,8 @@ serve_quick(int fd)
 	struct target t;
 	struct response r;
 	long long start = now_us();
-	int n, status;
+	int n, status, sndbuf = 0;
+	socklen_t len = sizeof sndbuf;
 	ssize_t got;
 	char more;
 
@@ -830,8 +835,12 @@ serve_quick(int fd)
 	    req.path[0] != '/' || cfg.vhosts || cfg.gzip_static ||
 	    cgi_selected(req.path, req.path_len))
 		return 0;
+	/* the head takes well under 2 KiB; the rest is the kernel's margin */
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0)
+		return 0;
 	if (file_resolve(req.path, &t) != 0 || !S_ISREG(t.st.st_mode) ||
-	    t.path_info[0] != '\0' || t.st.st_size > SMALL_DOC) {
+	    t.path_info[0] != '\0' || t.st.st_size > SMALL_DOC ||
+	    t.st.st_size + 4096 > sndbuf) {
 		file_release(&t);
 		return 0;
 	}
@@ -843,8 +852,7 @@ serve_quick(int fd)
 	file_release(&t);
 	access_log(&conn, &req, start);
 	/* with nothing more from the client, closing cannot reset it */
-	return recv(fd, &more, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
-	       errno == EAGAIN ? 1 : 2;
+	return recv(fd, &more, 1, MSG_PEEK | MSG_DONTWAIT) > 0 ? 2 : 1;
 }
 
 /* ---- Accepting ---- */

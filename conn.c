@@ -221,6 +221,8 @@ conn_splice_body(struct conn *c, int pipe_fd, long long *left)
 		r = write(pipe_fd, c->buf + c->start, n);
 		if (r > 0)
 			c->start += (size_t)r;
+		else if (r < 0 && errno == EAGAIN)
+			return -4; /* the pipe is full; the client need not send */
 	} else {
 		r = splice(c->rfd, NULL, pipe_fd, NULL, n,
 		           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);

@@ -40,9 +40,10 @@ void conn_compact(struct conn *c);
 ssize_t conn_read_body(struct conn *c, char *buf, size_t n, long long *left);
 /* Move body bytes into the pipe pipe_fd without copying them through
  * user space: bytes moved, 0 when none remain, -2 when the client has
- * sent none or the pipe is full, -1 when the client closed or failed
- * (errno EPIPE: the pipe's reader is gone), -3 when the descriptors
- * cannot be spliced (use conn_read_body). */
+ * sent none or the pipe is full (splice does not say which), -4 when the
+ * pipe is full, -1 when the client closed or failed (errno EPIPE: the
+ * pipe's reader is gone), -3 when the descriptors cannot be spliced (use
+ * conn_read_body). */
 ssize_t conn_splice_body(struct conn *c, int pipe_fd, long long *left);
 /* Write all of p; -1 on error or no progress within TIMEOUT_IO_MS. */
 int conn_write(struct conn *c, const void *p, size_t n);

@@ -375,6 +375,22 @@ need_root() {
 	id nobody >/dev/null 2>&1 || skip "no user nobody"
 }
 
+# wait_child [NAME]  -- print the pid of the server's first child (named
+# NAME, when given) once there is one, within 3 s
+wait_child() {
+	local kid i
+	for ((i = 0; i < 30; i++)); do
+		kid=$(children_of "$SERVER_PID" | head -n 1)
+		if [ -n "$kid" ] && { [ -z "${1:-}" ] ||
+			[ "$(proc_field "$kid" Name)" = "$1" ]; }; then
+			echo "$kid"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
 @test "--user nobody: daemon, connection process and CGI run as nobody, the old groups gone" {
 	need_root
 	local ng
@@ -395,13 +411,8 @@ need_root() {
 		fail "daemon Groups: $(proc_field "$SERVER_PID" Groups)"
 	# a connection's process, before it has read a byte
 	hold_open
-	local kid i
-	for ((i = 0; i < 30; i++)); do
-		kid=$(children_of "$SERVER_PID" | head -n 1)
-		[ -n "$kid" ] && break
-		sleep 0.1
-	done
-	[ -n "$kid" ] || fail "no process for the connection"
+	local kid
+	kid=$(wait_child) || fail "no process for the connection"
 	[ "$(proc_field "$kid" Uid)" = "65534 65534 65534 65534" ] ||
 		fail "connection process Uid: $(proc_field "$kid" Uid)"
 	[ "$(proc_field "$kid" Groups)" = "$ng" ] ||
@@ -447,14 +458,9 @@ need_root() {
 		setpriv --groups 4,27 "$CGID" --log "$LOG" --user nobody "$ROOT"
 	wait_listen "$PORT"
 	hold_open
-	local kid i
-	for ((i = 0; i < 30; i++)); do
-		kid=$(children_of "$SERVER_PID" | head -n 1)
-		[ -n "$kid" ] && [ "$(proc_field "$kid" Name)" = "$(basename "$CGID" | cut -c1-15)" ] && break
-		kid=
-		sleep 0.1
-	done
-	[ -n "$kid" ] || fail "no cgid process for the connection"
+	local kid
+	kid=$(wait_child "$(basename "$CGID" | cut -c1-15)") ||
+		fail "no cgid process for the connection"
 	[ "$(proc_field "$kid" Uid)" = "65534 65534 65534 65534" ] ||
 		fail "Uid before the first byte: $(proc_field "$kid" Uid)"
 	[ "$(proc_field "$kid" Groups)" = "$(id -g nobody)" ] ||

@@ -55,35 +55,25 @@ start_cgid() {
 		CGID_ADDR=$l
 		;;
 	esac
-	# as in lib.bash: scripts run as root only when told to
-	local -a opts=(--log "$LOG")
-	if [ "$(id -u)" -eq 0 ]; then
-		opts+=(--allow-root)
-	fi
-	local -a server=("$CGID" "${opts[@]}" "$@" "$ROOT") argv
-	local -a sd_env=(-E "CGID_LEAK_TEST=$CGID_LEAK_TEST" -E "NOTIFY_SOCKET=$NOTIFY_SOCKET"
-		-E "ASAN_OPTIONS=$ASAN_OPTIONS" -E "UBSAN_OPTIONS=$UBSAN_OPTIONS")
+	cgid_opts
+	sd_env
+	local -a server=("$CGID" "${OPTS[@]}" "$@" "$ROOT") argv
 	case $mode in
-	listen) argv=("$CGID" -l "${path:+unix:}$l" "${opts[@]}" "$@" "$ROOT") ;;
-	sd-accept) argv=(systemd-socket-activate "${sd_env[@]}" -l "$l" --accept "${server[@]}") ;;
-	sd-inetd) argv=(systemd-socket-activate "${sd_env[@]}" -l "$l" --accept --inetd "${server[@]}") ;;
-	sd-listen) argv=(systemd-socket-activate "${sd_env[@]}" -l "$l" "${server[@]}") ;;
+	listen) argv=("$CGID" -l "${path:+unix:}$l" "${OPTS[@]}" "$@" "$ROOT") ;;
+	sd-accept) argv=(systemd-socket-activate "${SD_ENV[@]}" -l "$l" --accept "${server[@]}") ;;
+	sd-inetd) argv=(systemd-socket-activate "${SD_ENV[@]}" -l "$l" --accept --inetd "${server[@]}") ;;
+	sd-listen) argv=(systemd-socket-activate "${SD_ENV[@]}" -l "$l" "${server[@]}") ;;
 	tcpserver) argv=(tcpserver -q -H -R -l localhost 127.0.0.1 "$CGID_PORT" "${server[@]}") ;;
 	*)
 		fail "start_cgid: unknown mode '$mode'"
 		return 1
 		;;
 	esac
-	local pidfile=$BATS_TEST_TMPDIR/server.pid i
-	rm -f "$pidfile"
-	setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "${argv[@]}" \
-		</dev/null >"$SERVER_OUT" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		[ -s "$pidfile" ] && break
-		sleep 0.1
-	done
-	SERVER_PID=$(cat "$pidfile" 2>/dev/null)
-	[ -n "$SERVER_PID" ] || fail "start_cgid: no pid for ${argv[*]}" || return 1
+	local i
+	: >"$SERVER_OUT"
+	spawn_group "$BATS_TEST_TMPDIR/server.pid" "$SERVER_OUT" "${argv[@]}" ||
+		return 1
+	SERVER_PID=$SPAWNED
 	if [ -z "$path" ]; then
 		wait_port "$CGID_PORT" || {
 			show_file "server output" "$SERVER_OUT" >&2
@@ -141,15 +131,11 @@ start_front() {
 		-e "$FRONT_DIR/error.log" -g 'daemon off;') ;;
 	lighttpd-*) argv=(lighttpd -D -f "$FRONT_DIR/front.conf") ;;
 	esac
-	local pidfile=$FRONT_DIR/front.pid i
-	rm -f "$pidfile"
-	setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "${argv[@]}" \
-		</dev/null >"$FRONT_DIR/out" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		[ -s "$pidfile" ] && break
-		sleep 0.1
-	done
-	FRONT_PID=$(cat "$pidfile")
+	local i
+	: >"$FRONT_DIR/out"
+	spawn_group "$FRONT_DIR/front.pid" "$FRONT_DIR/out" "${argv[@]}" ||
+		return 1
+	FRONT_PID=$SPAWNED
 	for ((i = 0; i < WAIT_TENTHS; i++)); do
 		port_listening "$PORT" && return 0
 		kill -0 "$FRONT_PID" 2>/dev/null || break
@@ -168,18 +154,13 @@ stop_front() {
 
 # An HTTP-mode cgid on REF_PORT, the reference for the same requests.
 start_reference() {
-	local pidfile=$BATS_TEST_TMPDIR/reference.pid i
+	local i
 	REF_PORT=$(free_port)
 	REF_LOG=$BATS_TEST_TMPDIR/reference.log
-	setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" \
+	spawn_group "$BATS_TEST_TMPDIR/reference.pid" "$BATS_TEST_TMPDIR/reference.out" \
 		"$CGID" -l "127.0.0.1:$REF_PORT" --log "$REF_LOG" \
-		$([ "$(id -u)" -eq 0 ] && echo --allow-root) "$ROOT" \
-		</dev/null >"$BATS_TEST_TMPDIR/reference.out" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		[ -s "$pidfile" ] && break
-		sleep 0.1
-	done
-	REF_PID=$(cat "$pidfile")
+		$([ "$(id -u)" -eq 0 ] && echo --allow-root) "$ROOT" || return 1
+	REF_PID=$SPAWNED
 	for ((i = 0; i < WAIT_TENTHS; i++)); do
 		port_listening "$REF_PORT" && return 0
 		sleep 0.1

@@ -51,8 +51,6 @@ teardown() {
 	return "$rc"
 }
 
-# --- invariants -------------------------------------------------------------
-
 # --- clients ----------------------------------------------------------------
 
 # expect_rejected 'REQUEST' CODE...  -- exactly one response, with one of
@@ -473,8 +471,7 @@ reset_client() {
 		head -c 262144 /dev/zero
 	} >"$req"
 	reset_client "$req" 1000000 0
-	wait_no_scripts 4
-	wait_no_conns 4
+	check_invariants 4
 }
 
 @test "a reset in the middle of a chunked body (being spooled) ends the connection" {
@@ -486,8 +483,7 @@ reset_client() {
 		head -c 100000 /dev/zero
 	} >"$req"
 	reset_client "$req" 1000000 0
-	wait_no_conns 4
-	wait_no_scripts 4
+	check_invariants 4
 }
 
 @test "a reset in the middle of a script's response ends its process group" {
@@ -495,8 +491,7 @@ reset_client() {
 	local req
 	req=$(request_file 'GET /cgi-bin/bad-flood.sh HTTP/1.1\r\nHost: x\r\n\r\n')
 	reset_client "$req" 1000 200000
-	wait_no_scripts 4
-	wait_no_conns 4
+	check_invariants 4
 }
 
 @test "a client that goes away while a script is silent ends the script" {
@@ -504,8 +499,7 @@ reset_client() {
 	local req
 	req=$(request_file 'GET /cgi-bin/bad-hang.sh HTTP/1.1\r\nHost: x\r\n\r\n')
 	reset_client "$req" 1000 0
-	wait_no_scripts 4
-	wait_no_conns 4
+	check_invariants 4
 }
 
 # --- malformed paths and bytes -----------------------------------------------------

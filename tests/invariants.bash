@@ -58,14 +58,17 @@ start_listen() {
 	LISTENER_FDS=$(fd_count "$SERVER_PID")
 }
 
-# While the server still runs: nothing of a finished exchange is left.
+# check_invariants [SECONDS]  -- while the server still runs, nothing of a
+# finished exchange is left (scripts and connection processes get SECONDS,
+# 5 by default, to end); a listening server is alive with the
+# descriptors it started with.
 check_invariants() {
 	[ -n "${SERVER_PID:-}" ] || return 0
-	wait_no_scripts 5 || return 1
+	wait_no_scripts "${1:-5}" || return 1
 	wait_no_zombies || return 1
 	if [ "${SERVER_MODE:-}" = listen ]; then
 		server_alive || fail "the listening server died" || return 1
-		wait_no_conns 5 || return 1
+		wait_no_conns "${1:-5}" || return 1
 		local n
 		n=$(fd_count "$SERVER_PID")
 		[ "$n" -eq "${LISTENER_FDS:-$n}" ] ||

@@ -97,26 +97,19 @@ start_server() {
 	HOST=127.0.0.1
 	server_files
 
-	# cgid runs no script as root unless told to (ALLOW_ROOT=no: don't).
-	local -a opts=(--log "$LOG")
-	if [ "$(id -u)" -eq 0 ] && [ "${ALLOW_ROOT:-yes}" = yes ]; then
-		opts+=(--allow-root)
-	fi
-	local -a server=("$CGID" "${opts[@]}" "$@" "$ROOT")
+	cgid_opts
+	sd_env
+	local -a server=("$CGID" "${OPTS[@]}" "$@" "$ROOT")
 	local -a argv
-	# systemd-socket-activate hands its child only a few variables of its
-	# own environment (PATH, HOME, TERM); pass the rest on explicitly.
-	local -a sd_env=(-E "CGID_LEAK_TEST=$CGID_LEAK_TEST" -E "NOTIFY_SOCKET=$NOTIFY_SOCKET"
-		-E "ASAN_OPTIONS=$ASAN_OPTIONS" -E "UBSAN_OPTIONS=$UBSAN_OPTIONS")
 	case $mode in
-	listen) argv=("$CGID" -l "127.0.0.1:$PORT" "${opts[@]}" "$@" "$ROOT") ;;
+	listen) argv=("$CGID" -l "127.0.0.1:$PORT" "${OPTS[@]}" "$@" "$ROOT") ;;
 	listen6)
-		argv=("$CGID" -l "[::1]:$PORT" "${opts[@]}" "$@" "$ROOT")
+		argv=("$CGID" -l "[::1]:$PORT" "${OPTS[@]}" "$@" "$ROOT")
 		HOST='[::1]'
 		;;
-	sd-accept) argv=(systemd-socket-activate "${sd_env[@]}" -l "127.0.0.1:$PORT" --accept "${server[@]}") ;;
-	sd-inetd) argv=(systemd-socket-activate "${sd_env[@]}" -l "127.0.0.1:$PORT" --accept --inetd "${server[@]}") ;;
-	sd-listen) argv=(systemd-socket-activate "${sd_env[@]}" -l "127.0.0.1:$PORT" "${server[@]}") ;;
+	sd-accept) argv=(systemd-socket-activate "${SD_ENV[@]}" -l "127.0.0.1:$PORT" --accept "${server[@]}") ;;
+	sd-inetd) argv=(systemd-socket-activate "${SD_ENV[@]}" -l "127.0.0.1:$PORT" --accept --inetd "${server[@]}") ;;
+	sd-listen) argv=(systemd-socket-activate "${SD_ENV[@]}" -l "127.0.0.1:$PORT" "${server[@]}") ;;
 	tcpserver) argv=(tcpserver -q -H -R -l localhost 127.0.0.1 "$PORT" "${server[@]}") ;;
 	*)
 		fail "start_server: unknown mode '$mode'"
@@ -124,27 +117,52 @@ start_server() {
 		;;
 	esac
 
-	# setsid gives the server a process group of its own, so that
-	# stop_server can end all of it (activator, cgid, their children).
-	# Only fds 0-2 are passed on: bats' own descriptors must not reach it.
-	local pidfile=$BATS_TEST_TMPDIR/server.pid
-	rm -f "$pidfile"
-	setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "${argv[@]}" \
-		</dev/null >"$SERVER_OUT" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-	local i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		[ -s "$pidfile" ] && break
-		sleep 0.1
-	done
-	SERVER_PID=$(cat "$pidfile" 2>/dev/null)
-	[ -n "$SERVER_PID" ] || {
-		fail "start_server: no pid for ${argv[*]}"
+	SERVER_MODE=$mode
+	: >"$SERVER_OUT"
+	spawn_group "$BATS_TEST_TMPDIR/server.pid" "$SERVER_OUT" "${argv[@]}" ||
 		return 1
-	}
+	SERVER_PID=$SPAWNED
 	wait_port "$PORT" || {
 		show_file "server output" "$SERVER_OUT" >&2
 		return 1
 	}
+}
+
+# The options every cgid of the tests gets, in OPTS: the log file, and as
+# root --allow-root (scripts run as root only when told to; ALLOW_ROOT=no:
+# don't).
+cgid_opts() {
+	OPTS=(--log "$LOG")
+	if [ "$(id -u)" -eq 0 ] && [ "${ALLOW_ROOT:-yes}" = yes ]; then
+		OPTS+=(--allow-root)
+	fi
+}
+
+# Environment options for systemd-socket-activate, which passes its child
+# only a few variables of its own.
+sd_env() {
+	SD_ENV=(-E "ASAN_OPTIONS=$ASAN_OPTIONS" -E "UBSAN_OPTIONS=$UBSAN_OPTIONS"
+		-E "CGID_LEAK_TEST=leaked-from-the-test-environment")
+	[ -n "${NOTIFY_SOCKET:-}" ] && SD_ENV+=(-E "NOTIFY_SOCKET=$NOTIFY_SOCKET")
+	return 0
+}
+
+# spawn_group PIDFILE OUT COMMAND...  -- start COMMAND in a session of its
+# own, so that stop_group can end all of it (an activator, cgid, their
+# children), with only fds 0-2 (bats' own descriptors must not reach
+# it), its output appended to OUT; SPAWNED is its pid.
+spawn_group() {
+	local pidfile=$1 out=$2 i
+	shift 2
+	rm -f "$pidfile"
+	setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" \
+		</dev/null >>"$out" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		[ -s "$pidfile" ] && break
+		sleep 0.1
+	done
+	SPAWNED=$(cat "$pidfile" 2>/dev/null)
+	[ -n "$SPAWNED" ] || fail "no pid for $*"
 }
 
 # End process group PGID: TERM, a bounded wait, then KILL.

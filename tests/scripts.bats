@@ -19,21 +19,6 @@ teardown() {
 	return "$rc"
 }
 
-# --- invariants -------------------------------------------------------------
-
-# After an exchange: no script, no connection process, no zombie, the
-# listener alive with the descriptors it started with.
-assert_clean() {
-	wait_no_scripts "${1:-5}"
-	wait_no_conns "${1:-5}"
-	wait_no_zombies
-	server_alive || fail "the listening server died"
-	local n
-	n=$(fd_count "$SERVER_PID")
-	[ "$n" -eq "$LISTENER_FDS" ] ||
-		fail "the listener has $n descriptors, it started with $LISTENER_FDS"
-}
-
 # --- clients ----------------------------------------------------------------
 
 # timed_curl PATH [CURL OPTIONS]  -- like http, but a failed transfer is
@@ -77,7 +62,7 @@ elapsed_above() {
 	elapsed_above 1.5
 	elapsed_below 5
 	wait_log 'bad-hang\.sh: no output for 2 s'
-	assert_clean 3
+	check_invariants 3
 }
 
 @test "a script that drips its header block: 504 after --cgi-timeout, script ended" {
@@ -89,7 +74,7 @@ elapsed_above() {
 	elapsed_below 7
 	refute_body_contains XXX
 	wait_log 'bad-drip-head\.sh: timed out after 3 s'
-	assert_clean 3
+	check_invariants 3
 }
 
 @test "a hanging script is ended in the per-connection (inetd) mode too" {
@@ -120,7 +105,7 @@ elapsed_above() {
 		fail "the script's header fields reached the client"
 	fi
 	wait_log 'bad-endless-headers\.sh: bad header block'
-	assert_clean 3
+	check_invariants 3
 }
 
 @test "a header field longer than the 16 KiB block: 502" {
@@ -130,7 +115,7 @@ elapsed_above() {
 	refute_header X-Long
 	refute_body_contains LONG-HEADER-BODY
 	wait_log 'bad-long-header\.sh: bad header block: header block too large'
-	assert_clean 3
+	check_invariants 3
 }
 
 @test "a header value with a bare CR (response splitting): 502" {
@@ -141,7 +126,7 @@ elapsed_above() {
 		dump_response >&2
 		fail "the split header reached the client"
 	fi
-	assert_clean 3
+	check_invariants 3
 }
 
 @test "a Content-Length too large for any integer: 502, no crash" {
@@ -150,7 +135,7 @@ elapsed_above() {
 	timed_curl /cgi-bin/bad-huge-length.sh
 	assert_code 502
 	refute_body_contains HUGE-LENGTH-BODY
-	assert_clean 3
+	check_invariants 3
 }
 
 @test "a script killed by a signal before any output: 500, the log says why" {
@@ -160,7 +145,7 @@ elapsed_above() {
 	refute_body_contains BAD-CRASH
 	wait_log 'bad-crash\.sh: exited with status 139 before any output'
 	wait_log 'bad-crash\.sh: BAD-CRASH about to die'
-	assert_clean 3
+	check_invariants 3
 }
 
 @test "a script's Status 100 or 101 is never sent as the final response" {
@@ -186,7 +171,7 @@ elapsed_above() {
 	assert_code 500
 	elapsed_below 5
 	wait_log 'too many local redirects'
-	assert_clean 3
+	check_invariants 3
 }
 
 @test "local redirects out of the root or to hidden files are refused" {
@@ -199,7 +184,7 @@ elapsed_above() {
 		refute_body_contains 'root:' || fail "for redirect $q"
 		refute_body_contains HIDDEN-IN-ROOT || fail "for redirect $q"
 	done
-	assert_clean 3
+	check_invariants 3
 }
 
 @test "an NPH script that keeps writing is not cut off as silent" {
@@ -218,7 +203,7 @@ elapsed_above() {
 	assert_code 200
 	assert_body_contains 'tick 7' || fail "the NPH script was ended while it was writing"
 	assert_body_contains done
-	assert_clean 3
+	check_invariants 3
 }
 
 # --- scripts that misbehave after their header block --------------------------
@@ -230,7 +215,7 @@ elapsed_above() {
 	assert_code 200
 	assert_body CLOSED-STDOUT-BODY
 	elapsed_below 3
-	assert_clean 5
+	check_invariants 5
 }
 
 @test "a background child holding the pipe (HTTP/1.1): the chunked response is complete" {
@@ -241,7 +226,7 @@ elapsed_above() {
 	[ "$CURL_RC" -eq 0 ] ||
 		fail "curl exit status $CURL_RC after ${ELAPSED} s ($(cat "$BATS_TEST_TMPDIR/curl.err")): the chunked body was never ended"
 	elapsed_below 5
-	assert_clean 5
+	check_invariants 5
 }
 
 @test "a background child holding the pipe: a keep-alive connection stays usable" {
@@ -259,7 +244,7 @@ elapsed_above() {
 		grep -aq $'^0\r$' "$RAW" || fail "two responses but no last chunk"
 		grep -aq 'hello, world' "$RAW" || fail "second response without its body"
 	fi
-	assert_clean 5
+	check_invariants 5
 }
 
 @test "a background child holding the pipe (HTTP/1.0): response, then close" {
@@ -269,7 +254,7 @@ elapsed_above() {
 	assert_code 200
 	assert_body BACKGROUND-BODY
 	elapsed_below 5
-	assert_clean 5
+	check_invariants 5
 }
 
 @test "stderr flood: the log gets the lines, the client a normal response" {
@@ -289,7 +274,7 @@ elapsed_above() {
 	n=$(log_count 'bad-stderr-flood\.sh: EEEE')
 	[ "$n" -ge 100 ] || fail "the 300000-byte stderr line gave $n log lines"
 	awk 'length($0) > 4096 { exit 1 }' "$LOG" || fail "a log line longer than 4 KiB"
-	assert_clean 3
+	check_invariants 3
 }
 
 @test "a script that exits in the middle of its Content-Length: close, no hang, no extra bytes" {
@@ -304,7 +289,7 @@ elapsed_above() {
 	[ "$(cat "$BODY")" = SHORT-BODY ] || { dump_response >&2; fail "body is not the 11 bytes sent"; }
 	[ "$(wc -c <"$BODY")" -eq 11 ] || fail "body has $(wc -c <"$BODY") bytes, the script sent 11"
 	wait_log 'script output ended before its Content-Length'
-	assert_clean 3
+	check_invariants 3
 }
 
 @test "a script that writes past its Content-Length: exactly the declared bytes, then close" {
@@ -329,7 +314,7 @@ elapsed_above() {
 		$rest =~ /\AHTTP\/1\.1 200 .*hello, world\n\z/s
 			or die "unexpected bytes after the declared length: " . substr($rest, 0, 60) . "\n";
 	' "$RAW" || { show_file "response" "$RAW" >&2; fail "bad framing"; }
-	assert_clean 3
+	check_invariants 3
 }
 
 # --- processes ----------------------------------------------------------------
@@ -340,7 +325,7 @@ elapsed_above() {
 	[ "$CURL_RC" -eq 0 ] || fail "curl exit status $CURL_RC"
 	assert_code 200
 	assert_body_contains FORKED
-	assert_clean 5
+	check_invariants 5
 }
 
 @test "a fork loop is contained by --limit nproc (as nobody)" {
@@ -371,7 +356,7 @@ elapsed_above() {
 	[ -n "$n" ] || { dump_response >&2; fail "no count from the script"; }
 	echo "the script forked $n children under nproc=20"
 	[ "$n" -lt 20 ] || fail "the script forked $n children despite nproc=20"
-	assert_clean 5
+	check_invariants 5
 }
 
 @test "a script sees only descriptors 0, 1 and 2 (chunked body, inetd mode)" {
@@ -472,7 +457,7 @@ elapsed_above() {
 		cat "$data" >&2
 		fail "descriptors of the connection process changed during the series"
 	fi
-	assert_clean 5
+	check_invariants 5
 }
 
 # --- diagnostics never reach the client ----------------------------------------
@@ -488,18 +473,12 @@ elapsed_above() {
 	mkdir -p "$SAN_DIR"
 	export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:log_path=$SAN_DIR/asan"
 	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SAN_DIR/ubsan"
-	local pidfile=$BATS_TEST_TMPDIR/server.pid
-	setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" \
+	: >"$SERVER_OUT"
+	spawn_group "$BATS_TEST_TMPDIR/server.pid" "$SERVER_OUT" \
 		systemd-socket-activate -l "127.0.0.1:$PORT" --accept --inetd \
 		sh -c 'exec "$0" "$@" 2>&1' "$CGID" --allow-root \
-		--cgi-timeout 3 --cgi-idle-timeout 2 "$ROOT" \
-		</dev/null >"$SERVER_OUT" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ -s "$pidfile" ] && break
-		sleep 0.1
-	done
-	SERVER_PID=$(cat "$pidfile")
+		--cgi-timeout 3 --cgi-idle-timeout 2 "$ROOT"
+	SERVER_PID=$SPAWNED
 	wait_port "$PORT"
 
 	local req path

@@ -51,34 +51,8 @@ server_env() {
 # SERVER_PID.  Waits for nothing.
 launch() {
 	server_env
-	local pidfile=$BATS_TEST_TMPDIR/server.pid i
-	rm -f "$pidfile"
-	setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" \
-		</dev/null >>"$SERVER_OUT" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		[ -s "$pidfile" ] && break
-		sleep 0.1
-	done
-	SERVER_PID=$(cat "$pidfile" 2>/dev/null)
-	[ -n "$SERVER_PID" ] || fail "launch: no pid for $*"
-}
-
-# The options every cgid of these tests gets (log file, --allow-root as
-# root), as start_server gives them.
-cgid_opts() {
-	OPTS=(--log "$LOG")
-	if [ "$(id -u)" -eq 0 ] && [ "${ALLOW_ROOT:-yes}" = yes ]; then
-		OPTS+=(--allow-root)
-	fi
-}
-
-# Environment options for systemd-socket-activate, which passes its child
-# only a few variables of its own.
-sd_env() {
-	SD_ENV=(-E "ASAN_OPTIONS=$ASAN_OPTIONS" -E "UBSAN_OPTIONS=$UBSAN_OPTIONS"
-		-E "CGID_LEAK_TEST=leaked-from-the-test-environment")
-	[ -n "${NOTIFY_SOCKET:-}" ] && SD_ENV+=(-E "NOTIFY_SOCKET=$NOTIFY_SOCKET")
-	return 0
+	spawn_group "$BATS_TEST_TMPDIR/server.pid" "$SERVER_OUT" "$@" || return 1
+	SERVER_PID=$SPAWNED
 }
 
 # Wait (bounded) until PORT listens; fail when the server has gone.

@@ -718,6 +718,7 @@ handle_request(struct conn *c)
 			head_deadline = now_us() + TIMEOUT_HEAD_MS * 1000LL;
 	}
 	c->nrequests++;
+	c->quiet = 0;
 	if (n < 0) {
 		log_error("%d %s: %s", status, http_reason(status), req.reason);
 		respond_status(c, req.method_s ? &req : NULL, status);
@@ -725,6 +726,7 @@ handle_request(struct conn *c)
 		return 0;
 	}
 	c->start = c->floor = (size_t)n;
+	c->quiet = !req.keep_alive && req.content_length <= 0 && !req.chunked;
 	if (c->nrequests >= MAX_REQUESTS_PER_CONN)
 		req.keep_alive = 0;
 	for (;;) {
@@ -793,7 +795,7 @@ serve(int rfd, int wfd, int ready)
 		conn_init(c, rfd, wfd);
 	while (handle_request(c))
 		;
-	if (c->is_socket)
+	if (c->is_socket && conn_must_linger(c))
 		conn_linger(rfd, wfd);
 }
 
@@ -822,7 +824,6 @@ serve_quick(int fd)
 	int n, status, sndbuf = 0;
 	socklen_t len = sizeof sndbuf;
 	ssize_t got;
-	char more;
 
 	conn_init(&conn, fd, fd);
 	got = read(fd, conn.buf, sizeof conn.buf);
@@ -847,12 +848,12 @@ serve_quick(int fd)
 	conn.nrequests = 1;
 	conn.start = conn.floor = (size_t)n;
 	conn.nowait = 1;
+	conn.quiet = 1;
 	if (file_serve(&conn, &req, &t, &r) < 0)
 		log_error("%s: no room for the response", req.path);
 	file_release(&t);
 	access_log(&conn, &req, start);
-	/* with nothing more from the client, closing cannot reset it */
-	return recv(fd, &more, 1, MSG_PEEK | MSG_DONTWAIT) > 0 ? 2 : 1;
+	return conn_must_linger(&conn) ? 2 : 1;
 }
 
 /* ---- Accepting ---- */
@@ -1140,7 +1141,7 @@ listen_on(const char *spec)
 	const char *port = spec, *colon = strrchr(spec, ':');
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd, one = 1;
+	int fd, one = 1, defer = DEFER_ACCEPT_S;
 	char *end;
 	long pn;
 
@@ -1183,6 +1184,11 @@ listen_on(const char *spec)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	/* tcp(7) TCP_DEFER_ACCEPT: a connection is accepted once its first
+	 * bytes have come (the client speaks first), or after a second of
+	 * silence.  The listener then finds the request there and can answer
+	 * it without a fork, and a silent connection costs no process. */
+	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
 	    listen(fd, LISTEN_BACKLOG) < 0)
 		die(strerror(errno), spec);

@@ -44,6 +44,8 @@
 #define DEFAULT_MAX_CONNECTIONS 256 /* --max-connections: more wait in the backlog */
 #define DEFAULT_GRACE 10          /* --grace: seconds open connections get on SIGTERM */
 #define LISTEN_BACKLOG 511
+#define DEFER_ACCEPT_S 1          /* -l: a silent connection is accepted after
+                                     this long anyway (TCP_DEFER_ACCEPT) */
 
 /* Resource limits for scripts (--limit NAME=VALUE), 0 = unlimited. */
 #define DEFAULT_LIMIT_AS (1LL << 30)  /* address space, bytes */

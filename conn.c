@@ -108,6 +108,23 @@ conn_linger(int rfd, int wfd)
 		;
 }
 
+/*
+ * RFC 9112 §9.6: closing with unread input makes TCP reset the
+ * connection, which can destroy a response the client has not read yet.
+ * A client that sent "close" sends no further request, so after a
+ * request without a body, with no more input buffered or arrived, a
+ * plain close is safe and the connection's process ends at once rather
+ * than waiting for the client to close its side.
+ */
+int
+conn_must_linger(struct conn *c)
+{
+	char more;
+
+	return !c->quiet || c->end > c->start ||
+	       recv(c->rfd, &more, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
 long long
 now_us(void)
 {

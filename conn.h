@@ -25,6 +25,8 @@ struct conn {
 	int status;                /* status sent for the current request */
 	long long bytes_out;       /* body bytes sent for the current response */
 	int nowait;                /* writes fail rather than wait for room */
+	int quiet;                 /* the last request asked for the end of
+	                              the connection and had no body */
 };
 
 /* Fill in addresses from the socket, or from UCSPI variables. */
@@ -62,6 +64,9 @@ int conn_respond_error(struct conn *c, const struct request *req,
 /* A lingering close: stop sending, then read what the client still
  * sends for up to a second, so that the last response is not reset. */
 void conn_linger(int rfd, int wfd);
+/* Whether the connection needs that lingering close: unless the client
+ * has said it sends nothing more (c->quiet) and nothing more is there. */
+int conn_must_linger(struct conn *c);
 /* The monotonic clock in microseconds and in milliseconds. */
 long long now_us(void);
 long long now_ms(void);

@@ -325,36 +325,29 @@ size_of() {
 	chmod 755 "$BATS_TEST_TMPDIR/traced"
 	CGID=$BATS_TEST_TMPDIR/traced start_server listen
 	forks() { grep -cE '^[0-9]+ +(fork|vfork|clone|clone3)[(]' "$trace" || true; }
-	# arrived REQUEST: cgid is stopped while the client connects and
-	# sends, so the whole request is there when it accepts (else a
-	# request that comes a moment after its connection gets a process)
-	local cgid_pid client
-	cgid_pid=$(pgrep -P "$SERVER_PID" | head -n 1)
-	[ -n "$cgid_pid" ] || fail "no cgid under strace"
-	arrived() {
-		kill -STOP "$cgid_pid"
-		raw "$1" &
-		client=$!
-		sleep 0.3
-		kill -CONT "$cgid_pid"
-		wait "$client" || fail "raw request failed"
-		RAW=$BATS_TEST_TMPDIR/resp.raw
-		HEAD=$BATS_TEST_TMPDIR/resp.head
-		BODY=$BATS_TEST_TMPDIR/resp.body
-		split_response "$RAW"
-		CODE=$(status_code)
-	}
 
-	arrived 'GET /hello.txt HTTP/1.0\r\n\r\n'
+	# a connection is accepted once its request has come (TCP_DEFER_ACCEPT):
+	# a silent one gets no process, and is then answered by the listener
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1",
+			PeerPort => $ARGV[0]) or die "connect: $!\n";
+		select undef, undef, undef, 0.3;
+		syswrite $s, "GET /hello.txt HTTP/1.0\r\n\r\n";
+		local $/;
+		my $r = <$s>;
+		$r =~ m{\AHTTP/1\.1 200 .*\r\n\r\nhello, world\n\z}s or die "reply: $r\n";
+	' "$PORT" || fail "a request sent after a silence"
+	[ "$(forks)" -eq 0 ] || fail "a process for a connection silent for 0.3 s: $(cat "$trace")"
+	raw 'GET /hello.txt HTTP/1.0\r\n\r\n'
 	assert_code 200
 	assert_body "hello, world"
-	arrived 'HEAD /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	raw 'HEAD /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 	assert_code 200
 	assert_body_empty
 	etag=$(header ETag)
-	arrived "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: $etag\r\nConnection: close\r\n\r\n"
+	raw "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: $etag\r\nConnection: close\r\n\r\n"
 	assert_code 304
-	arrived 'GET /range.txt HTTP/1.0\r\nRange: bytes=2-5\r\n\r\n'
+	raw 'GET /range.txt HTTP/1.0\r\nRange: bytes=2-5\r\n\r\n'
 	assert_code 206
 	assert_body "2345"
 	[ "$(forks)" -eq 0 ] || fail "processes made: $(forks); trace: $(cat "$trace")"
@@ -394,6 +387,38 @@ size_of() {
 	# the listener writes the access log line too
 	wait_log '"GET /range.txt HTTP/1.0" 206 4'
 	wait_log '"HEAD /hello.txt HTTP/1.1" 200 0'
+}
+
+# RFC 9112 §9.6: a lingering close (shutdown, then reading what still
+# comes) keeps a response from being reset by input the server has not
+# read.  A client that sent "close" and no body sends nothing more, so
+# that connection is simply closed and its process ends at once.
+@test "a connection that asked to close is closed at once; one with input left lingers" {
+	command -v strace >/dev/null || skip "no strace"
+	local trace=$BATS_TEST_TMPDIR/trace
+	printf '#!/bin/sh\nASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 exec strace -f -qq -e trace=shutdown -o "%s" "%s" "$@"\n' \
+		"$trace" "$CGID" >"$BATS_TEST_TMPDIR/traced"
+	chmod 755 "$BATS_TEST_TMPDIR/traced"
+	CGID=$BATS_TEST_TMPDIR/traced start_server listen
+	shutdowns() { grep -cE '^[0-9]+ +shutdown[(]' "$trace" || true; }
+
+	raw 'GET /cgi-bin/hello HTTP/1.0\r\n\r\n'
+	assert_code 200
+	raw 'GET /missing.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	assert_code 404
+	raw 'GET /large.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	assert_code 200
+	[ "$(wc -c <"$BODY")" -eq 20000 ] || fail "large.txt: $(wc -c <"$BODY") bytes"
+	[ "$(shutdowns)" -eq 0 ] || fail "lingering closes: $(cat "$trace")"
+
+	# a request after the last one, or a body not read: linger
+	raw 'GET /cgi-bin/hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n'
+	assert_code 200
+	[ "$(grep -c '^HTTP/1.1 ' "$RAW")" -eq 1 ] || fail "answers after the last: $(cat "$RAW")"
+	[ "$(shutdowns)" -eq 1 ] || fail "no lingering close with input left: $(cat "$trace")"
+	raw 'POST /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nabcde'
+	assert_code 405
+	[ "$(shutdowns)" -eq 2 ] || fail "no lingering close after a body not read: $(cat "$trace")"
 }
 
 @test "HTTP/1.0 with Connection: keep-alive stays open and says so" {

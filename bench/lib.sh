@@ -493,13 +493,18 @@ tries_of() {
 	esac
 }
 
-# transfer SERVER WORKLOAD ROUND: one download or upload, checked.
+# transfer SERVER WORKLOAD ROUND [rss]: one download or upload, checked;
+# its rate is recorded, or with rss the peak memory of the server's
+# per-connection process instead (the watcher reads /proc every 2 ms, so
+# a transfer it watches is not timed).
 transfer() {
 	_t=0
 	_tries=$(tries_of "$1")
+	_watch=${4:-}
 	while :; do
 		_t=$((_t + 1))
-		rss_watch "$1"
+		rss_pid=
+		[ -z "$_watch" ] || rss_watch "$1"
 		rm -f "$W/body"
 		case $2 in
 		download)
@@ -537,9 +542,12 @@ transfer() {
 		say "$(label "$1") $2, try $_t: $_why; trying again"
 		set -- "$1" "$2" "$3"
 	done
-	record "$2" "$1" "$3" "$(awk -v b="$5" -v t="$6" \
-		'BEGIN { printf "%.1f", b / t / 1e6 }')"
-	rss_collect "$1" "$2" "$3"
+	if [ -n "$_watch" ]; then
+		rss_collect "$1" "$2" "$3"
+	else
+		record "$2" "$1" "$3" "$(awk -v b="$5" -v t="$6" \
+			'BEGIN { printf "%.1f", b / t / 1e6 }')"
+	fi
 }
 
 rss_collect_quiet() {

@@ -206,7 +206,8 @@ print "\n";
 
 print "## Peak memory of the process that serves one connection (KiB, lower is better)\n\n";
 print "VmHWM (the kernel's high-water mark of the resident set) of each process\n";
-print "that serves a connection, during the download and the upload above.\n\n";
+print "that serves a connection, during a download and an upload like those above\n";
+print "(transfers of their own, which are not timed).\n\n";
 print "| server | during the download | during the upload |\n| --- | --- | --- |\n";
 for my $s (@servers) {
 	print "| $label{$s} | ", cell('rss-download', $s), ' | ', cell('rss-upload', $s), " |\n";
@@ -348,7 +349,10 @@ order each round.
   one connection (a CGI program is their child, not counted). It reads
   `VmHWM` from `/proc/PID/status` every 2 ms while the process lives;
   VmHWM never decreases, so the last reading is the peak. lighttpd and nginx
-  serve connections in long-lived workers: n/a.
+  serve connections in long-lived workers: n/a. The watcher scans /proc
+  every 2 ms, which takes CPU time from the server it watches, so it watches
+  a download and an upload of their own in each round, after the timed
+  ones, which no watcher slows.
 - **Start cost**: `bench/startcost.c` makes a socketpair, writes the request
   into one end and shuts down its writing side, spawns the program with the
   other end as fd 0 and fd 1 and times spawn to exit (`waitpid`), and checks

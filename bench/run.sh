@@ -201,6 +201,12 @@ while [ $r -le "$ROUNDS" ]; do
 		transfer "$s" upload "$r"
 	done
 	say "round $r/$ROUNDS: upload done"
+	for s in $order; do
+		[ -n "$(conn_comm "$s")" ] || continue
+		transfer "$s" download "$r" rss
+		transfer "$s" upload "$r" rss
+	done
+	say "round $r/$ROUNDS: peak memory done"
 	r=$((r + 1))
 done
 stop_all

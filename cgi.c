@@ -597,6 +597,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	char hbuf[MAX_CGI_HEAD], ibuf[IO_BUF], rbuf[IO_BUF - 64], obuf_mem[IO_BUF];
 	char ebuf[1024];
 	size_t hlen = 0, ilen = 0, ioff = 0, ooff = 0, elen = 0;
+	size_t o_tried = 0;        /* o.len at the last write to the client */
+	int cli_ready = 0;         /* the client's socket polled writable */
 	struct obuf o = {obuf_mem, 0, sizeof obuf_mem};
 	struct cgi_head h;
 	long long start = now_ms(), last_out = start, last_write = start;
@@ -685,6 +687,28 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		    i_err = -1, i_pid = -1, i_hup = -1, i_ctl = -1;
 		long long now = now_ms(), wake, finish_at = 0;
 
+		/* Response towards the client: new output is written at once,
+		 * as the socket mostly has room; what does not fit waits for
+		 * POLLOUT (which a client that does not read never gives). */
+		if (o.len > ooff && (o.len != o_tried || cli_ready)) {
+			n = send(f->out_fd, o.p + ooff, o.len - ooff,
+			         MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0 && errno == ENOTSOCK)
+				n = write(f->out_fd, o.p + ooff, o.len - ooff);
+			if (n > 0) {
+				ooff += (size_t)n;
+				last_write = now;
+				if (ooff == o.len)
+					ooff = o.len = 0;
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				log_error("%s: client went away", s->log_name);
+				result = CGI_CLOSE;
+				client_gone = 1;
+				goto kill;
+			}
+			o_tried = o.len;
+		}
+		cli_ready = 0;
 		/* Request body towards the script: spliced from the client
 		 * into the pipe, or read into ibuf and written from there. */
 		while (in[1] >= 0 && ilen == ioff && in_ready && !pipe_full &&
@@ -862,6 +886,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		}
 		if (i_in >= 0 && p[i_in].revents)
 			in_ready = 1;
+		if (i_cli >= 0 && p[i_cli].revents)
+			cli_ready = 1;
 		if (i_hup >= 0 && p[i_hup].revents) {
 			log_error("%s: client went away", s->log_name);
 			result = CGI_CLOSE;
@@ -901,23 +927,6 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				relay_stderr(s, ebuf, &elen, 1);
 				close(err[0]);
 				err[0] = -1;
-			}
-		}
-		if (i_cli >= 0 && p[i_cli].revents) {
-			n = send(f->out_fd, o.p + ooff, o.len - ooff,
-			         MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n < 0 && errno == ENOTSOCK)
-				n = write(f->out_fd, o.p + ooff, o.len - ooff);
-			if (n > 0) {
-				ooff += (size_t)n;
-				last_write = now_ms();
-				if (ooff == o.len)
-					ooff = o.len = 0;
-			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				log_error("%s: client went away", s->log_name);
-				result = CGI_CLOSE;
-				client_gone = 1;
-				goto kill;
 			}
 		}
 		if (i_out >= 0 && p[i_out].revents) {

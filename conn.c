@@ -277,7 +277,10 @@ conn_write(struct conn *c, const void *p, size_t n)
 	return 0;
 }
 
-int
+/* Send len bytes of fd from off: sendfile, or a copy where the kernel
+ * cannot (kept out of line: the copy's buffer would otherwise deepen the
+ * stack of every response). */
+static int __attribute__((noinline))
 conn_sendfile(struct conn *c, int fd, off_t off, off_t len)
 {
 	char buf[IO_BUF];
@@ -313,9 +316,16 @@ conn_sendfile(struct conn *c, int fd, off_t off, off_t len)
 	return 0;
 }
 
-int
-conn_respond(struct conn *c, const struct request *req, struct response *r,
-             const char *body, size_t len)
+/*
+ * Serialize r once and send it with len bytes of body, from memory or
+ * (fd >= 0) from fd at off.  A body that fits goes out with the head in
+ * one write: one segment, and one wake-up of the client; a file's body
+ * is read in behind the head when it is at most SMALL_DOC bytes, and
+ * sent by sendfile otherwise.
+ */
+static int
+respond(struct conn *c, const struct request *req, struct response *r,
+        const char *body, size_t len, int fd, off_t off)
 {
 	char head[MAX_CGI_HEAD + 1024];
 	int n;
@@ -333,15 +343,33 @@ conn_respond(struct conn *c, const struct request *req, struct response *r,
 	if (req != NULL && req->method == M_HEAD)
 		len = 0;
 	c->bytes_out += (long long)len;
-	if (len > 0 && (size_t)n + len <= sizeof head) {
-		memcpy(head + n, body, len);
+	if (len > 0 && (size_t)n + len <= sizeof head &&
+	    (fd < 0 || (len <= SMALL_DOC &&
+	                pread(fd, head + n, len, off) == (ssize_t)len))) {
+		if (fd < 0)
+			memcpy(head + n, body, len);
 		n += (int)len;
 		len = 0;
 	}
-	if (conn_write(c, head, (size_t)n) < 0 ||
-	    (len > 0 && conn_write(c, body, len) < 0))
+	if (conn_write(c, head, (size_t)n) < 0 || (len > 0 &&
+	    (fd < 0 ? conn_write(c, body, len)
+	            : conn_sendfile(c, fd, off, (off_t)len)) < 0))
 		return -1;
 	return r->status;
+}
+
+int
+conn_respond(struct conn *c, const struct request *req, struct response *r,
+             const char *body, size_t len)
+{
+	return respond(c, req, r, body, len, -1, 0);
+}
+
+int
+conn_respond_file(struct conn *c, const struct request *req,
+                  struct response *r, int fd, off_t off, off_t len)
+{
+	return respond(c, req, r, NULL, (size_t)len, fd, off);
 }
 
 int

@@ -49,8 +49,6 @@ ssize_t conn_read_body(struct conn *c, char *buf, size_t n, long long *left);
 ssize_t conn_splice_body(struct conn *c, int pipe_fd, long long *left);
 /* Write all of p; -1 on error or no progress within TIMEOUT_IO_MS. */
 int conn_write(struct conn *c, const void *p, size_t n);
-/* Send len bytes of fd from off (sendfile when possible). */
-int conn_sendfile(struct conn *c, int fd, off_t off, off_t len);
 /*
  * Serialize r once and send it with an optional body (omitted for HEAD).
  * Connection: close is added when the request does not persist.  Returns
@@ -58,6 +56,10 @@ int conn_sendfile(struct conn *c, int fd, off_t off, off_t len);
  */
 int conn_respond(struct conn *c, const struct request *req, struct response *r,
                  const char *body, size_t len);
+/* The same with len bytes of fd from off as the body (a small one read
+ * in behind the head, a larger one sent by sendfile). */
+int conn_respond_file(struct conn *c, const struct request *req,
+                      struct response *r, int fd, off_t off, off_t len);
 /* The same with a small HTML page for r->status; errors close. */
 int conn_respond_error(struct conn *c, const struct request *req,
                        struct response *r);

@@ -584,25 +584,7 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 		http_add_header(r, "Content-Type", type, strlen(type), 0);
 	}
 	r->content_length = st->st_size == 0 ? 0 : to - from + 1;
-	if (req->method != M_HEAD && r->content_length > 0 &&
-	    r->content_length <= SMALL_DOC) {
-		/* a small body goes out with the head in one write: one
-		 * segment, and one wake-up of the client */
-		char small[SMALL_DOC];
-		size_t len = (size_t)r->content_length;
-		if (pread(fd, small, len, from) == (ssize_t)len) {
-			rc = conn_respond(c, req, r, small, len);
-			goto done;
-		}
-	}
-	rc = conn_respond(c, req, r, NULL, 0);
-	if (rc >= 0 && req->method != M_HEAD && r->content_length > 0) {
-		if (conn_sendfile(c, fd, from, r->content_length) < 0)
-			rc = -1;
-		else
-			c->bytes_out += r->content_length;
-	}
-done:
+	rc = conn_respond_file(c, req, r, fd, from, r->content_length);
 	if (fd != t->fd)
 		close(fd);
 	return rc;

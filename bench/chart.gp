@@ -15,13 +15,13 @@ set xtics nomirror
 set tics font ",9"
 set multiplot title "cgid and its peers: medians of all rounds, one machine, 127.0.0.1"
 # one key for both plots, under the title
-set key at screen 0.5, screen 0.935 center top horizontal maxcols 4 font ",9" samplen 2 width 1
+set key at screen 0.5, screen 0.935 center top horizontal maxcols 5 font ",9" samplen 2 width 1
 
 set size 0.64,0.80
 set origin 0,0
 set title "Requests per second (log scale; no bar: no keep-alive)"
 set logscale y
-plot for [i=2:9] datadir."/rates.dat" using i:xtic(1) title columnheader(i)
+plot for [i=2:10] datadir."/rates.dat" using i:xtic(1) title columnheader(i)
 
 set size 0.36,0.80
 set origin 0.64,0
@@ -29,5 +29,5 @@ set title "MB/s through a CGI program"
 unset logscale y
 set yrange [0:*]
 unset key
-plot for [i=2:9] datadir."/xfer.dat" using i:xtic(1) title columnheader(i)
+plot for [i=2:10] datadir."/xfer.dat" using i:xtic(1) title columnheader(i)
 unset multiplot

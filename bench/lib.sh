@@ -133,14 +133,15 @@ make_tree() {
 # every process it started.  Logs go to $W/log/NAME.log.
 
 # shellcheck disable=SC2034 # used by run.sh
-SERVERS="cgid-inetd cgid-static-inetd cgid lighttpd nginx busybox busybox-inetd
-	mini_httpd"
+SERVERS="cgid-inetd cgid-static-inetd cgid cgid-static-l lighttpd nginx busybox
+	busybox-inetd mini_httpd"
 
 label() {
 	case $1 in
 	cgid-inetd) echo "cgid, per connection (socket activator)" ;;
 	cgid-static-inetd) echo "cgid static (musl), per connection (socket activator)" ;;
 	cgid) echo "cgid, long-running (-l)" ;;
+	cgid-static-l) echo "cgid static (musl), long-running (-l)" ;;
 	lighttpd) echo "lighttpd + mod_cgi" ;;
 	nginx) echo "nginx + fcgiwrap" ;;
 	busybox) echo "busybox httpd" ;;
@@ -158,7 +159,7 @@ label() {
 conn_comm() {
 	case $1 in
 	cgid-inetd | cgid) echo cgid ;;
-	cgid-static-inetd) echo cgid-static ;;
+	cgid-static-inetd | cgid-static-l) echo cgid-static ;;
 	busybox | busybox-inetd) echo busybox ;;
 	*) echo "" ;;
 	esac
@@ -276,6 +277,8 @@ start_server() {
 			--accept --inetd "$CGID_STATIC" $CGID_ARGS "$WWW" ;;
 	cgid)
 		launch "$name" "$CGID" -l "127.0.0.1:$port" $CGID_ARGS "$WWW" ;;
+	cgid-static-l)
+		launch "$name" "$CGID_STATIC" -l "127.0.0.1:$port" $CGID_ARGS "$WWW" ;;
 	lighttpd)
 		conf_lighttpd "$port"
 		launch "$name" lighttpd -D -f "$W/lighttpd/lighttpd.conf" ;;
@@ -488,7 +491,7 @@ rss_collect() {
 # results.  Every failed try is counted in the report.
 tries_of() {
 	case $1 in
-	cgid | cgid-inetd | cgid-static-inetd) echo 1 ;;
+	cgid | cgid-inetd | cgid-static-inetd | cgid-static-l) echo 1 ;;
 	*) echo 5 ;;
 	esac
 }

@@ -52,7 +52,7 @@ while (<$fh>) {
 }
 close $fh;
 
-my @servers = qw(cgid-inetd cgid-static-inetd cgid lighttpd nginx busybox busybox-inetd mini_httpd);
+my @servers = qw(cgid-inetd cgid-static-inetd cgid cgid-static-l lighttpd nginx busybox busybox-inetd mini_httpd);
 my %label = map { $_ => ($m{"label_$_"} // $_) } @servers;
 my @rate_wl = qw(hello-close hello-ka doc-close doc-ka);
 my %wl_name = (
@@ -191,13 +191,15 @@ if (@fail_notes) {
 
 print "## cgid is N× the peer (median throughput of cgid ÷ that of the peer)\n\n";
 print "Peers that start a process per connection under the socket activator\n";
-print "are compared with cgid in the same mode; the others with cgid long-running.\n\n";
+print "are compared with cgid in the same mode; the others with cgid long-running,\n";
+print "each build.\n\n";
 my @all_wl = (@rate_wl, 'download', 'upload');
 print "| peer | compared with | ", join(' | ', map { $short{$_} } @all_wl), " |\n";
 print "| --- | --- |", " --- |" x @all_wl, "\n";
-for my $pair ((map { [ $_, 'cgid' ] } qw(lighttpd nginx busybox mini_httpd)),
+for my $pair ((map { ([ $_, 'cgid' ], [ $_, 'cgid-static-l' ]) } qw(lighttpd nginx busybox mini_httpd)),
 	[ 'busybox-inetd', 'cgid-inetd' ], [ 'busybox-inetd', 'cgid-static-inetd' ],
-	[ 'cgid-inetd', 'cgid' ], [ 'cgid-inetd', 'cgid-static-inetd' ]) {
+	[ 'cgid-inetd', 'cgid' ], [ 'cgid-inetd', 'cgid-static-inetd' ],
+	[ 'cgid', 'cgid-static-l' ]) {
 	my ($s, $ref) = @$pair;
 	print "| $label{$s} | $label{$ref} | ",
 	  join(' | ', map { rtxt(ratio(median($_, $ref), median($_, $s))) } @all_wl), " |\n";
@@ -260,22 +262,27 @@ sub rt {
 	return ratio(median($w, $a), median($w, $b));
 }
 my $x = '%.2f×';
-target('hello CGI, one request per connection: cgid long-running ÷ lighttpd',
-	rt('hello-close', 'cgid', 'lighttpd'), '>=', 1.3, $x);
+my @long = ([ 'cgid-static-l', 'static build' ], [ 'cgid', 'dynamic build' ]);
+for my $b (@long) {
+	target("hello CGI, one request per connection: cgid long-running ($b->[1]) ÷ lighttpd",
+		rt('hello-close', $b->[0], 'lighttpd'), '>=', 1.3, $x);
+}
 for my $b ([ 'cgid-static-inetd', 'static build' ], [ 'cgid-inetd', 'dynamic build' ]) {
 	target("hello CGI, one request per connection, under the same activator: cgid ($b->[1]) ÷ busybox httpd -i",
 		rt('hello-close', $b->[0], 'busybox-inetd'), '>=', 1.5, $x);
 }
-target('hello CGI, keep-alive: cgid long-running ÷ lighttpd',
-	rt('hello-ka', 'cgid', 'lighttpd'), '>=', 1.2, $x);
-target('1 KiB document, keep-alive: cgid long-running ÷ lighttpd',
-	rt('doc-ka', 'cgid', 'lighttpd'), '>=', 1.0, $x);
-target('1 KiB document, one request per connection: cgid long-running ÷ busybox httpd',
-	rt('doc-close', 'cgid', 'busybox'), '>=', 1.5, $x);
-target("$wl_name{download}: cgid long-running ÷ busybox httpd",
-	rt('download', 'cgid', 'busybox'), '>=', 1.5, $x);
-target("$wl_name{upload}: cgid long-running ÷ lighttpd",
-	rt('upload', 'cgid', 'lighttpd'), '>=', 1.2, $x);
+for my $b (@long) {
+	target("hello CGI, keep-alive: cgid long-running ($b->[1]) ÷ lighttpd",
+		rt('hello-ka', $b->[0], 'lighttpd'), '>=', 1.2, $x);
+	target("1 KiB document, keep-alive: cgid long-running ($b->[1]) ÷ lighttpd",
+		rt('doc-ka', $b->[0], 'lighttpd'), '>=', 1.0, $x);
+	target("1 KiB document, one request per connection: cgid long-running ($b->[1]) ÷ busybox httpd",
+		rt('doc-close', $b->[0], 'busybox'), '>=', 1.5, $x);
+	target("$wl_name{download}: cgid long-running ($b->[1]) ÷ busybox httpd",
+		rt('download', $b->[0], 'busybox'), '>=', 1.5, $x);
+	target("$wl_name{upload}: cgid long-running ($b->[1]) ÷ lighttpd",
+		rt('upload', $b->[0], 'lighttpd'), '>=', 1.2, $x);
+}
 for my $b ([ 'cgid-static-inetd', 'static build' ], [ 'cgid-inetd', 'dynamic build' ]) {
 	my $peak;
 	for my $w (qw(rss-download rss-upload)) {
@@ -367,6 +374,8 @@ The peers:
   (`make static`: musl, statically linked), the build for per-connection
   use where every connection pays for a start.
 - **cgid, long-running**: `cgid -l 127.0.0.1:PORT $m{cgid_args} ROOT`.
+- **cgid static, long-running**: the same with the static build, whose
+  smaller process is quicker to fork for each connection.
 - **lighttpd + mod_cgi**: `lighttpd -D -f CONF`; `.cgi` files and
   `/cgi-bin/` run as CGI; `server.stream-request-body = 0` (the default:
   the body is received whole, then fed to the program) and

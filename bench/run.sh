@@ -140,7 +140,8 @@ CGID_SOURCE=$(cgid_source)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date +%s)
 
-ports=$("$BIN/freeport" 8) || die "no free ports"
+nservers=$(echo $SERVERS | wc -w)
+ports=$("$BIN/freeport" "$nservers") || die "no free ports"
 set -- $ports
 for s in $SERVERS; do
 	start_server "$s" "$1"
@@ -183,7 +184,7 @@ done
 
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	order=$(rotate $(((r - 1) % 8)) $SERVERS)
+	order=$(rotate $(((r - 1) % nservers)) $SERVERS)
 	for wl in $WORKLOADS; do
 		for s in $order; do
 			case $wl in

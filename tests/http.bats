@@ -313,31 +313,48 @@ size_of() {
 	assert_end eof 0 1
 }
 
+# start_traced SYSCALLS  -- start_server listen with cgid under strace,
+# which writes the calls named (comma-separated) to $TRACE; count them
+# with traced NAME-PATTERN.  (LeakSanitizer cannot work under ptrace: no
+# leak check in these tests.)
+start_traced() {
+	command -v strace >/dev/null || skip "no strace"
+	TRACE=$BATS_TEST_TMPDIR/trace
+	printf '#!/bin/sh\nASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 exec strace -f -qq -e trace=%s -o "%s" "%s" "$@"\n' \
+		"$1" "$TRACE" "$CGID" >"$BATS_TEST_TMPDIR/traced"
+	chmod 755 "$BATS_TEST_TMPDIR/traced"
+	CGID=$BATS_TEST_TMPDIR/traced start_server listen
+}
+traced() { grep -cE "^[0-9]+ +($1)[(]" "$TRACE" || true; }
+
+# paused_hello FIRST REST  -- send FIRST, wait 0.3 s, send REST (together a
+# GET of /hello.txt; \r and \n stand for CR and LF), check the answer.
+paused_hello() {
+	perl -MIO::Socket::INET -e '
+		s/\\r/\r/g, s/\\n/\n/g for @ARGV;
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1",
+			PeerPort => $ARGV[0]) or die "connect: $!\n";
+		syswrite $s, $ARGV[1] if length $ARGV[1];
+		select undef, undef, undef, 0.3;
+		syswrite $s, $ARGV[2];
+		local $/;
+		my $r = <$s>;
+		$r =~ m{\AHTTP/1\.1 200 .*\r\n\r\nhello, world\n\z}s or die "reply: $r\n";
+	' "$PORT" "$1" "$2"
+}
+
 # The listener answers a small document itself when the connection asks
 # for nothing more; everything else gets a process of its own.  strace
 # counts the processes made.
 @test "-l: a small document on a one-request connection is answered by the listener, with no fork" {
-	command -v strace >/dev/null || skip "no strace"
-	local trace=$BATS_TEST_TMPDIR/trace etag before
-	# (LeakSanitizer cannot work under ptrace: no leak check here)
-	printf '#!/bin/sh\nASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 exec strace -f -qq -e trace=fork,vfork,clone,clone3 -o "%s" "%s" "$@"\n' \
-		"$trace" "$CGID" >"$BATS_TEST_TMPDIR/traced"
-	chmod 755 "$BATS_TEST_TMPDIR/traced"
-	CGID=$BATS_TEST_TMPDIR/traced start_server listen
-	forks() { grep -cE '^[0-9]+ +(fork|vfork|clone|clone3)[(]' "$trace" || true; }
+	local etag before
+	start_traced fork,vfork,clone,clone3
+	forks() { traced 'fork|vfork|clone|clone3'; }
 
 	# a connection is accepted once its request has come (TCP_DEFER_ACCEPT):
 	# a silent one gets no process, and is then answered by the listener
-	perl -MIO::Socket::INET -e '
-		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1",
-			PeerPort => $ARGV[0]) or die "connect: $!\n";
-		select undef, undef, undef, 0.3;
-		syswrite $s, "GET /hello.txt HTTP/1.0\r\n\r\n";
-		local $/;
-		my $r = <$s>;
-		$r =~ m{\AHTTP/1\.1 200 .*\r\n\r\nhello, world\n\z}s or die "reply: $r\n";
-	' "$PORT" || fail "a request sent after a silence"
-	[ "$(forks)" -eq 0 ] || fail "a process for a connection silent for 0.3 s: $(cat "$trace")"
+	paused_hello '' 'GET /hello.txt HTTP/1.0\r\n\r\n' || fail "a request sent after a silence"
+	[ "$(forks)" -eq 0 ] || fail "a process for a connection silent for 0.3 s: $(cat "$TRACE")"
 	raw 'GET /hello.txt HTTP/1.0\r\n\r\n'
 	assert_code 200
 	assert_body "hello, world"
@@ -350,7 +367,7 @@ size_of() {
 	raw 'GET /range.txt HTTP/1.0\r\nRange: bytes=2-5\r\n\r\n'
 	assert_code 206
 	assert_body "2345"
-	[ "$(forks)" -eq 0 ] || fail "processes made: $(forks); trace: $(cat "$trace")"
+	[ "$(forks)" -eq 0 ] || fail "processes made: $(forks); trace: $(cat "$TRACE")"
 
 	# a 404, a document over 8 KiB, a kept-alive connection, a program,
 	# a head in two parts: each gets a process
@@ -372,16 +389,7 @@ size_of() {
 	assert_code 200
 	[ "$(forks)" -gt $((before + 1)) ] || fail "no connection process and program"
 	before=$(forks)
-	perl -MIO::Socket::INET -e '
-		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1",
-			PeerPort => $ARGV[0]) or die "connect: $!\n";
-		syswrite $s, "GET /hello.txt HTTP/1.0\r\n";
-		select undef, undef, undef, 0.3;
-		syswrite $s, "\r\n";
-		local $/;
-		my $r = <$s>;
-		$r =~ m{\AHTTP/1\.1 200 .*\r\n\r\nhello, world\n\z}s or die "reply: $r\n";
-	' "$PORT" || fail "a head in two parts"
+	paused_hello 'GET /hello.txt HTTP/1.0\r\n' '\r\n' || fail "a head in two parts"
 	[ "$(forks)" -gt "$before" ] || fail "no process for a head in two parts"
 
 	# the listener writes the access log line too
@@ -394,13 +402,8 @@ size_of() {
 # read.  A client that sent "close" and no body sends nothing more, so
 # that connection is simply closed and its process ends at once.
 @test "a connection that asked to close is closed at once; one with input left lingers" {
-	command -v strace >/dev/null || skip "no strace"
-	local trace=$BATS_TEST_TMPDIR/trace
-	printf '#!/bin/sh\nASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 exec strace -f -qq -e trace=shutdown -o "%s" "%s" "$@"\n' \
-		"$trace" "$CGID" >"$BATS_TEST_TMPDIR/traced"
-	chmod 755 "$BATS_TEST_TMPDIR/traced"
-	CGID=$BATS_TEST_TMPDIR/traced start_server listen
-	shutdowns() { grep -cE '^[0-9]+ +shutdown[(]' "$trace" || true; }
+	start_traced shutdown
+	shutdowns() { traced shutdown; }
 
 	raw 'GET /cgi-bin/hello HTTP/1.0\r\n\r\n'
 	assert_code 200
@@ -409,16 +412,16 @@ size_of() {
 	raw 'GET /large.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 	assert_code 200
 	[ "$(wc -c <"$BODY")" -eq 20000 ] || fail "large.txt: $(wc -c <"$BODY") bytes"
-	[ "$(shutdowns)" -eq 0 ] || fail "lingering closes: $(cat "$trace")"
+	[ "$(shutdowns)" -eq 0 ] || fail "lingering closes: $(cat "$TRACE")"
 
 	# a request after the last one, or a body not read: linger
 	raw 'GET /cgi-bin/hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n'
 	assert_code 200
 	[ "$(grep -c '^HTTP/1.1 ' "$RAW")" -eq 1 ] || fail "answers after the last: $(cat "$RAW")"
-	[ "$(shutdowns)" -eq 1 ] || fail "no lingering close with input left: $(cat "$trace")"
+	[ "$(shutdowns)" -eq 1 ] || fail "no lingering close with input left: $(cat "$TRACE")"
 	raw 'POST /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nabcde'
 	assert_code 405
-	[ "$(shutdowns)" -eq 2 ] || fail "no lingering close after a body not read: $(cat "$trace")"
+	[ "$(shutdowns)" -eq 2 ] || fail "no lingering close after a body not read: $(cat "$TRACE")"
 }
 
 @test "HTTP/1.0 with Connection: keep-alive stays open and says so" {

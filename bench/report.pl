@@ -344,12 +344,15 @@ order each round.
   and the right body, and `big.cgi` with the right length. A server whose
   second request on a connection needs a new connection does not do
   keep-alive: n/a.
-- **Download and upload**: one `curl` transfer per round:
+- **Download and upload**: $m{xfer_best} `curl` transfers in a row per
+  round, of which the fastest counts:
   `GET /cgi-bin/big.cgi?$m{down_bytes}` to `/dev/null`, and a POST of a
   file of $m{up_bytes} bytes (`-X POST -T FILE`, which streams it, with a
   Content-Length and without `Expect: 100-continue`) to `sink.cgi`. MB/s is bytes ÷ curl's total time. The status must be 200,
   the download complete, and the count printed by `sink.cgi` equal to the
-  bytes sent.
+  bytes sent. (With clients, servers and programs sharing two cores, a
+  transfer now and then runs at a fraction of the usual rate, with every
+  server alike: one transfer per round let those decide the medians.)
 - **Peak RSS**: `bench/peakrss.c` watches the processes that are children of
   the process the benchmark started (the socket activator, or the listening
   server) and carry the server's name: exactly the processes that each serve

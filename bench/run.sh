@@ -62,6 +62,7 @@ else
 fi
 CONNS=${BENCH_CONNS:-8}
 XFER_TIMEOUT=300
+XFER_BEST=3
 FCGI_CHILDREN=$CONNS
 # How the peers move large bodies between client and CGI program: the
 # fastest of their settings for each direction on a 2-core machine (see
@@ -195,11 +196,11 @@ while [ $r -le "$ROUNDS" ]; do
 		say "round $r/$ROUNDS: $wl done"
 	done
 	for s in $order; do
-		transfer "$s" download "$r"
+		timed_transfer "$s" download "$r"
 	done
 	say "round $r/$ROUNDS: download done"
 	for s in $order; do
-		transfer "$s" upload "$r"
+		timed_transfer "$s" upload "$r"
 	done
 	say "round $r/$ROUNDS: upload done"
 	for s in $order; do
@@ -259,6 +260,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "seconds=$SECS"
 	echo "conns=$CONNS"
 	echo "down_bytes=$DOWN_BYTES"
+	echo "xfer_best=$XFER_BEST"
 	echo "up_bytes=$UP_BYTES"
 	echo "start_runs=$START_RUNS"
 	echo "elapsed=$elapsed"

@@ -13,6 +13,9 @@ set boxwidth 0.9
 set grid ytics mytics
 set xtics nomirror
 set tics font ",9"
+# nine servers: a ninth colour of its own (the default cycle has eight)
+set linetype 9 lc rgb "#8c564b"
+set linetype cycle 9
 set multiplot title "cgid and its peers: medians of all rounds, one machine, 127.0.0.1"
 # one key for both plots, under the title
 set key at screen 0.5, screen 0.935 center top horizontal maxcols 5 font ",9" samplen 2 width 1

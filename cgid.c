@@ -943,7 +943,8 @@ accept_loop(const int *fds, int n)
 {
 	struct pollfd p[MAX_LISTEN];
 	struct sigaction sa = {0};
-	sigset_t chld;
+	struct timespec ts;
+	sigset_t chld, held, waitmask;
 	long long served = 0, last = now_ms(), watchdog_ms = 0, next_dog = 0;
 	long long now, wake;
 	const char *v;
@@ -965,6 +966,15 @@ accept_loop(const int *fds, int n)
 	sa.sa_flags = 0;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* SIGCHLD and SIGTERM are handled only while the loop waits: one
+	 * that came between the loop's checks and poll would otherwise be
+	 * handled before poll and leave it asleep (no STATUS=, no stop, and
+	 * with every slot taken, no more accepting). */
+	sigemptyset(&held);
+	sigaddset(&held, SIGCHLD);
+	sigaddset(&held, SIGTERM);
+	sigaddset(&held, SIGINT);
+	sigprocmask(SIG_BLOCK, &held, &waitmask);
 	for (i = 0; i < n; i++) {
 		p[i].fd = fds[i];
 		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
@@ -1001,9 +1011,11 @@ accept_loop(const int *fds, int n)
 				wake = last + cfg.idle_exit * 1000LL;
 		}
 		timeout = wake < 0 ? -1 : (int)(wake - now);
+		ts.tv_sec = timeout / 1000;
+		ts.tv_nsec = timeout % 1000 * 1000000L;
 		for (i = 0; i < n; i++)
 			p[i].events = children < cfg.max_connections ? POLLIN : 0;
-		if (poll(p, (nfds_t)n, timeout) < 0) {
+		if (ppoll(p, (nfds_t)n, timeout < 0 ? NULL : &ts, &waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
@@ -1031,14 +1043,14 @@ accept_loop(const int *fds, int n)
 				       served);
 				continue;
 			}
-			/* record the child before its SIGCHLD can arrive */
-			sigprocmask(SIG_BLOCK, &chld, NULL);
+			/* (its SIGCHLD waits for ppoll: the child is recorded
+			 * first) */
 			pid = fork();
 			if (pid == 0) {
 				signal(SIGCHLD, SIG_DFL);
 				signal(SIGTERM, SIG_DFL);
 				signal(SIGINT, SIG_DFL);
-				sigprocmask(SIG_UNBLOCK, &chld, NULL);
+				sigprocmask(SIG_SETMASK, &waitmask, NULL);
 				for (int j = 0; j < n; j++)
 					close(fds[j]);
 				if (notify_fd >= 0)
@@ -1051,7 +1063,6 @@ accept_loop(const int *fds, int n)
 			}
 			close(fd);
 			if (pid < 0) {
-				sigprocmask(SIG_UNBLOCK, &chld, NULL);
 				log_error("fork: %s", strerror(errno));
 				continue;
 			}
@@ -1061,13 +1072,13 @@ accept_loop(const int *fds, int n)
 					break;
 				}
 			children++;
-			sigprocmask(SIG_UNBLOCK, &chld, NULL);
 			served++;
 			notify("STATUS=%d open, %lld served", (int)children, served);
 		}
 	}
 
 	/* Stop: no new connections; the open ones get the grace period. */
+	sigprocmask(SIG_SETMASK, &waitmask, NULL);
 	notify("STOPPING=1\nSTATUS=stopping, %d open", (int)children);
 	for (i = 0; i < n; i++)
 		close(fds[i]);

@@ -944,7 +944,7 @@ accept_loop(const int *fds, int n)
 	struct pollfd p[MAX_LISTEN];
 	struct sigaction sa = {0};
 	struct timespec ts;
-	sigset_t chld, held, waitmask;
+	sigset_t held, waitmask;
 	long long served = 0, last = now_ms(), watchdog_ms = 0, next_dog = 0;
 	long long now, wake;
 	const char *v;
@@ -953,8 +953,6 @@ accept_loop(const int *fds, int n)
 
 	if (n < 1 || n > MAX_LISTEN)
 		return;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
 	kids = calloc((size_t)cfg.max_connections, sizeof *kids);
 	if (kids == NULL)
 		die("out of memory", NULL);
@@ -1088,11 +1086,12 @@ accept_loop(const int *fds, int n)
 	if (children > 0) {
 		log_error("%d connections still open after %d s: ending them",
 		          (int)children, cfg.grace);
-		sigprocmask(SIG_BLOCK, &chld, NULL);
+		/* kids[] is the SIGCHLD handler's too */
+		sigprocmask(SIG_BLOCK, &held, NULL);
 		for (i = 0; i < cfg.max_connections; i++)
 			if (kids[i] > 0)
 				kill(kids[i], SIGTERM);
-		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		sigprocmask(SIG_SETMASK, &waitmask, NULL);
 		for (long long until = now_ms() + 2000;
 		     children > 0 && now_ms() < until;)
 			usleep(20000);

@@ -491,7 +491,7 @@ rss_collect() {
 # results.  Every failed try is counted in the report.
 tries_of() {
 	case $1 in
-	cgid | cgid-inetd | cgid-static-inetd | cgid-static-l) echo 1 ;;
+	cgid*) echo 1 ;;
 	*) echo 5 ;;
 	esac
 }

@@ -97,7 +97,8 @@ struct config {
 	int stderr_to_front;       /* FastCGI: script stderr as FCGI_STDERR */
 	const char *root;          /* document root as given */
 	int root_fd;               /* O_PATH descriptor of the root */
-	char root_real[MAX_PATH];  /* its canonical absolute path */
+	const char *root_real;     /* its canonical absolute path: base_real,
+	                              or the virtual host's */
 	const char *cgi_dirs[MAX_CGI_RULES];
 	int n_cgi_dirs;
 	const char *cgi_exts[MAX_CGI_RULES];
@@ -123,7 +124,8 @@ struct config {
 	int grace;
 	int idle_exit;             /* seconds without connections, 0 = never */
 	int base_fd;               /* ROOT; root_fd is the virtual host's */
-	char base_real[MAX_PATH];
+	char base_real[MAX_PATH];  /* last: a short path shares the page of
+	                              the fields above */
 };
 
 extern struct config cfg;

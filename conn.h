@@ -15,8 +15,7 @@
 struct conn {
 	int rfd, wfd;              /* read and write side (UCSPI has two) */
 	int is_socket;             /* wfd is a socket: sendfile, shutdown */
-	char buf[IO_BUF];          /* input: [start, end) not yet consumed */
-	size_t start, end;
+	size_t start, end;         /* buf[start, end) not yet consumed */
 	size_t floor;              /* [0, floor) holds the current request's
 	                              head, which compaction must keep */
 	char remote_addr[64], remote_port[8];
@@ -27,6 +26,8 @@ struct conn {
 	int nowait;                /* writes fail rather than wait for room */
 	int quiet;                 /* the last request asked for the end of
 	                              the connection and had no body */
+	char buf[IO_BUF];          /* input; last, so that a short request and
+	                              the fields above share a page */
 };
 
 /* Fill in addresses from the socket, or from UCSPI variables. */

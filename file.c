@@ -26,26 +26,17 @@
 
 #include "file.h"
 
-int
-open_beneath(int dir_fd, const char *name, int flags)
+/* Without openat2: the path is resolved in full and checked against the
+ * root's canonical path.  Out of line, so that its two PATH_MAX buffers do
+ * not deepen the stack of every lookup. */
+static int __attribute__((noinline))
+open_checked(int dir_fd, const char *name, int flags)
 {
-	static int no_openat2;
-	struct open_how how = {
-		.flags = (unsigned long long)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
 	char path[PATH_MAX], real[PATH_MAX];
 	const char *base;
 	size_t rl;
-	int fd;
 
-	if (!no_openat2) {
-		fd = (int)syscall(SYS_openat2, dir_fd, name, &how, sizeof how);
-		if (fd >= 0 || errno != ENOSYS)
-			return fd;
-		no_openat2 = 1;
-	}
-	/* Fallback: only for the roots' descriptors; check the real path. */
+	/* only for the roots' descriptors */
 	if (dir_fd != cfg.root_fd && dir_fd != cfg.base_fd) {
 		errno = EXDEV;
 		return -1;
@@ -61,6 +52,27 @@ open_beneath(int dir_fd, const char *name, int flags)
 		return -1;
 	}
 	return open(real, flags | O_CLOEXEC);
+}
+
+int
+open_beneath(int dir_fd, const char *name, int flags)
+{
+	/* initialized, so kept in .data with the other small flags rather
+	 * than alone on a page of .bss that would cost a fault to touch */
+	static int have_openat2 = 1;
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	if (have_openat2) {
+		fd = (int)syscall(SYS_openat2, dir_fd, name, &how, sizeof how);
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+		have_openat2 = 0;
+	}
+	return open_checked(dir_fd, name, flags);
 }
 
 void
@@ -468,6 +480,32 @@ accepts_gzip(const struct request *req)
 	return 0;
 }
 
+/* --gzip-static: FILE.gz stands for FILE when the client takes it.
+ * Returns 0 without a twin, 1 with one the client does not take, 2 with
+ * one it takes (then *fd is the twin's, *gz its status).  Out of line:
+ * the name's buffer stays off the stack of every document. */
+static int __attribute__((noinline))
+gzip_twin(const struct request *req, const struct target *t, struct stat *gz,
+          int *fd)
+{
+	char name[MAX_PATH + 4];
+	int gfd, found = 0;
+
+	if (snprintf(name, sizeof name, "%s.gz", t->rel) >= (int)sizeof name)
+		return 0;
+	gfd = open_beneath(cfg.root_fd, name, O_RDONLY | O_NONBLOCK);
+	if (gfd >= 0 && fstat(gfd, gz) == 0 && S_ISREG(gz->st_mode)) {
+		found = 1;
+		if (accepts_gzip(req)) {
+			*fd = gfd;
+			return 2;
+		}
+	}
+	if (gfd >= 0)
+		close(gfd);
+	return found;
+}
+
 int
 file_serve(struct conn *c, const struct request *req, struct target *t,
            struct response *r)
@@ -475,7 +513,6 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 	const struct header *h, *inm, *im;
 	struct stat gz;
 	const struct stat *st = &t->st;
-	char gzname[MAX_PATH + 4];
 	int gzip = 0;
 	char etag[80], lm[32];
 	time_t since;
@@ -489,22 +526,8 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 		return conn_respond_error(c, req, r);
 	}
 	fd = t->fd;
-	/* --gzip-static: FILE.gz stands for FILE when the client takes it */
-	if (cfg.gzip_static &&
-	    snprintf(gzname, sizeof gzname, "%s.gz", t->rel) < (int)sizeof gzname) {
-		int gfd = open_beneath(cfg.root_fd, gzname, O_RDONLY | O_NONBLOCK);
-		if (gfd >= 0 && fstat(gfd, &gz) == 0 && S_ISREG(gz.st_mode)) {
-			gzip = 1;
-			if (accepts_gzip(req)) {
-				fd = gfd;
-				st = &gz;
-				gzip = 2;
-				gfd = -1;
-			}
-		}
-		if (gfd >= 0)
-			close(gfd);
-	}
+	if (cfg.gzip_static && (gzip = gzip_twin(req, t, &gz, &fd)) == 2)
+		st = &gz;
 	snprintf(etag, sizeof etag, "\"%llx-%llx-%llx.%lx\"",
 	         (unsigned long long)st->st_ino, (unsigned long long)st->st_size,
 	         (unsigned long long)st->st_mtim.tv_sec,

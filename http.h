@@ -87,9 +87,10 @@ struct request {
 	int chunked;               /* Transfer-Encoding: chunked */
 	int keep_alive;            /* persistence after this exchange (§9.3) */
 	int expect_continue;       /* Expect: 100-continue */
-	char path[MAX_PATH];       /* percent-decoded, dot-segments removed */
-	size_t path_len;
 	const char *reason;        /* why a request was rejected, for the log */
+	size_t path_len;
+	char path[MAX_PATH];       /* percent-decoded, dot-segments removed;
+	                              last, as the largest and least touched */
 };
 
 /*

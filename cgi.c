@@ -67,6 +67,23 @@ env_add(struct env *e, const char *name, const char *value, size_t vlen)
 	e->vars[e->n] = NULL;
 }
 
+/* Append sep (two bytes) and value to the last entry added. */
+static void
+env_join(struct env *e, const char *sep, const char *value, size_t vlen)
+{
+	char *end;
+
+	if (e->n == 0 || e->used + 2 + vlen > sizeof e->buf) {
+		e->overflow = 1;
+		return;
+	}
+	end = e->buf + e->used - 1; /* the last entry's '\0' */
+	memcpy(end, sep, 2);
+	memcpy(end + 2, value, vlen);
+	end[2 + vlen] = '\0';
+	e->used += 2 + vlen;
+}
+
 void
 env_adds(struct env *e, const char *name, const char *value)
 {
@@ -108,8 +125,8 @@ env_add_config(struct env *e)
 static void
 env_add_headers(struct env *e, const struct request *req)
 {
-	char name[5 + 64 + 1], value[MAX_HEAD];
-	size_t i, j, k, vl;
+	char name[5 + 64 + 1];
+	size_t i, j, k;
 
 	for (i = 0; i < req->nheaders; i++) {
 		const struct header *h = &req->headers[i];
@@ -137,20 +154,14 @@ env_add_headers(struct env *e, const struct request *req)
 			name[5 + k] = ch == '-' ? '_' : (char)(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
 		}
 		name[5 + k] = '\0';
-		memcpy(value, h->value, h->value_len);
-		vl = h->value_len;
-		for (j = i + 1; j < req->nheaders; j++) {
+		env_add(e, name, h->value, h->value_len);
+		for (j = i + 1; j < req->nheaders && !e->overflow; j++) {
 			const struct header *r = &req->headers[j];
-			if (r->name_len != h->name_len ||
-			    strncasecmp(r->name, h->name, h->name_len) != 0)
-				continue;
-			if (vl + 2 + r->value_len > sizeof value)
-				break;
-			memcpy(value + vl, strcmp(name, "HTTP_COOKIE") ? ", " : "; ", 2);
-			memcpy(value + vl + 2, r->value, r->value_len);
-			vl += 2 + r->value_len;
+			if (r->name_len == h->name_len &&
+			    strncasecmp(r->name, h->name, h->name_len) == 0)
+				env_join(e, strcmp(name, "HTTP_COOKIE") ? ", " : "; ",
+				         r->value, r->value_len);
 		}
-		env_add(e, name, value, vl);
 	}
 }
 

@@ -502,6 +502,19 @@ reset_client() {
 	check_invariants 4
 }
 
+# README, CGI: a half-close cannot be told from a hang-up while a script
+# runs; a document is answered in full.
+@test "a client that half-closes after its request: a document is served, a silent script ended" {
+	start_listen --cgi-timeout 60 --cgi-idle-timeout 60
+	HALF_CLOSE=1 raw_file "$(request_file 'GET /hello.txt HTTP/1.0\r\n\r\n')"
+	assert_code 200
+	assert_body 'hello, world'
+	HALF_CLOSE=1 raw_file "$(request_file 'GET /cgi-bin/bad-hang.sh HTTP/1.0\r\n\r\n')"
+	[ ! -s "$RAW" ] || fail "a response came: $(head -c 200 "$RAW")"
+	wait_log 'bad-hang\.sh: client went away'
+	check_invariants 4
+}
+
 # --- malformed paths and bytes -----------------------------------------------------
 
 @test "invalid percent sequences in the path: 400" {

@@ -346,6 +346,8 @@ raw() {
 }
 
 # raw_file FILE  -- like raw, with the request bytes taken from FILE.
+# With HALF_CLOSE=1 the client shuts down its sending side once the
+# request is out (as nc -N does).
 raw_file() {
 	RAW=$BATS_TEST_TMPDIR/resp.raw
 	HEAD=$BATS_TEST_TMPDIR/resp.head
@@ -353,7 +355,7 @@ raw_file() {
 	local rc=0
 	timeout 15 perl -MIO::Socket::INET -MIO::Select -e '
 		use strict;
-		my ($port, $file) = @ARGV;
+		my ($port, $file, $half) = @ARGV;
 		open(my $f, "<", $file) or die "$file: $!\n";
 		binmode $f;
 		my $req = do { local $/; <$f> };
@@ -378,10 +380,11 @@ raw_file() {
 			if ($w && @$w && $off < length($req)) {
 				my $n = syswrite($s, $req, 65536, $off);
 				if (defined $n) { $off += $n } else { $off = length($req) }
+				shutdown($s, 1) if $half && $off >= length($req);
 			}
 		}
 		exit(time < $deadline ? 0 : 3);
-	' "$PORT" "$1" >"$RAW" || rc=$?
+	' "$PORT" "$1" "${HALF_CLOSE:-0}" >"$RAW" || rc=$?
 	split_response "$RAW"
 	CODE=$(status_code)
 	if [ "$rc" -ne 0 ]; then

@@ -204,14 +204,14 @@ cgi_env_http(struct env *e, const struct request *req, const struct conn *c,
 		env_add(e, "SERVER_NAME", host,
 		        colon ? (size_t)(colon - host) : host_len);
 	} else {
-		env_adds(e, "SERVER_NAME", c->local_addr);
+		env_adds(e, "SERVER_NAME", c->ep.local_addr);
 	}
-	env_adds(e, "SERVER_ADDR", c->local_addr);
-	env_adds(e, "SERVER_PORT", c->local_port);
-	env_adds(e, "REMOTE_ADDR", c->remote_addr);
+	env_adds(e, "SERVER_ADDR", c->ep.local_addr);
+	env_adds(e, "SERVER_PORT", c->ep.local_port);
+	env_adds(e, "REMOTE_ADDR", c->ep.remote_addr);
 	/* §4.1.9: no name lookup is made, so REMOTE_HOST is the address. */
-	env_adds(e, "REMOTE_HOST", c->remote_addr);
-	env_adds(e, "REMOTE_PORT", c->remote_port);
+	env_adds(e, "REMOTE_HOST", c->ep.remote_addr);
+	env_adds(e, "REMOTE_PORT", c->ep.remote_port);
 	env_adds(e, "REQUEST_SCHEME", cfg.https ? "https" : "http");
 	if (cfg.https)
 		env_adds(e, "HTTPS", "on");

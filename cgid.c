@@ -664,7 +664,7 @@ access_log(const struct conn *c, const struct request *req, long long start_us)
 		nl--;
 	log_date(time(NULL), 1, when);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	len = (size_t)snprintf(line, sizeof line, "%s - - [%s] ", c->remote_addr,
+	len = (size_t)snprintf(line, sizeof line, "%s - - [%s] ", c->ep.remote_addr,
 	                       when);
 	len = log_quoted(line, len, sizeof line - 64, rl, (size_t)(nl - rl));
 	len += (size_t)snprintf(line + len, sizeof line - len, " %d %lld ",
@@ -813,58 +813,90 @@ serve(int rfd, int wfd, int ready)
 /*
  * The listener answers a request for a small document itself, with no
  * fork, when that is safe and certain to be quick: the whole request
- * came with the connection, it asks for nothing after this response
- * (HTTP/1.0 or Connection: close) and names a regular file of at most
- * SMALL_DOC bytes that is no script (and no FILE.gz may stand for it).
- * The listener never waits on the client: it reads what is there, takes
+ * came in one read with nothing behind it, has no body, and names a
+ * regular file of at most SMALL_DOC bytes that is no script (and no
+ * FILE.gz may stand for it).  When the request lets the connection
+ * persist, the listener holds the connection (struct held) and answers
+ * its next request the same way, up to TIMEOUT_IDLE_MS after the last;
+ * a request it does not answer goes, with the connection, to a child of
+ * its own.  So a client fetching a page and its small parts costs no
+ * process at all, and one listener wake-up answers every connection
+ * that is ready (RFC 9112 §9.3).
+ * The listener never waits on a client: it reads what is there, takes
  * only a file that fits the socket's send buffer with room to spare, and
- * a write that finds no room fails instead of waiting.  (It reads the
- * file and writes the access log line itself: a root on a slow network
- * file system, or a stalled log reader, holds it up as it would hold a
- * child.)  Returns 1 when the connection was answered and can be closed,
- * 2 when it was answered but needs a lingering close, 0 when a child is
- * to serve it (conn then holds what was read).
+ * a write that finds no room fails instead of waiting (and ends the
+ * connection).  (It reads the file and writes the access log line
+ * itself: a root on a slow network file system, or a stalled log reader,
+ * holds it up as it would hold a child.)
  */
-static int
-serve_quick(int fd)
+struct held {
+	int fd;
+	int nrequests;             /* answered on it; 0: a new connection */
+	int sndbuf;                /* its socket's send buffer, once known */
+	long long until;           /* ms: closed if no request comes by then */
+	struct endpoints ep;
+};
+
+enum quick {
+	QUICK_CHILD,               /* a child serves it: conn holds what was read */
+	QUICK_DONE,                /* answered or ended: close it */
+	QUICK_LINGER,              /* answered: a child closes it lingering */
+	QUICK_HOLD,                /* answered: the listener holds it */
+};
+
+static enum quick
+serve_quick(struct held *h)
 {
 	static struct request req;
 	struct target t;
 	struct response r;
 	long long start = now_us();
-	int n, status, sndbuf = 0;
-	socklen_t len = sizeof sndbuf;
+	int n, status, rc;
+	socklen_t len = sizeof h->sndbuf;
 	ssize_t got;
 
-	conn_init(&conn, fd, fd);
-	got = read(fd, conn.buf, sizeof conn.buf);
+	if (h->nrequests == 0)
+		conn_init(&conn, h->fd, h->fd);
+	else
+		conn_resume(&conn, h->fd, &h->ep, h->nrequests);
+	got = read(h->fd, conn.buf, sizeof conn.buf);
+	if (got <= 0 && h->nrequests == 0)
+		return QUICK_CHILD;
 	if (got <= 0)
-		return 0;
+		return got < 0 && errno == EAGAIN ? QUICK_HOLD : QUICK_DONE;
 	conn.end = (size_t)got;
 	n = http_parse_request(conn.buf, conn.end, &req, &status);
-	if (n != (int)got || req.keep_alive || req.content_length > 0 ||
-	    req.chunked || (req.method != M_GET && req.method != M_HEAD) ||
+	if (n != (int)got || req.content_length > 0 || req.chunked ||
+	    (req.method != M_GET && req.method != M_HEAD) ||
 	    req.path[0] != '/' || cfg.vhosts || cfg.gzip_static ||
 	    cgi_selected(req.path, req.path_len))
-		return 0;
+		return QUICK_CHILD;
 	/* the head takes well under 2 KiB; the rest is the kernel's margin */
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0)
-		return 0;
+	if (h->sndbuf == 0 &&
+	    getsockopt(h->fd, SOL_SOCKET, SO_SNDBUF, &h->sndbuf, &len) < 0)
+		return QUICK_CHILD;
 	if (file_resolve(req.path, &t) != 0 || !S_ISREG(t.st.st_mode) ||
 	    t.path_info[0] != '\0' || t.st.st_size > SMALL_DOC ||
-	    t.st.st_size + 4096 > sndbuf) {
+	    t.st.st_size + 4096 > h->sndbuf) {
 		file_release(&t);
-		return 0;
+		return QUICK_CHILD;
 	}
-	conn.nrequests = 1;
+	if (++conn.nrequests >= MAX_REQUESTS_PER_CONN)
+		req.keep_alive = 0;
 	conn.start = conn.floor = (size_t)n;
 	conn.nowait = 1;
-	conn.quiet = 1;
-	if (file_serve(&conn, &req, &t, &r) < 0)
+	conn.quiet = !req.keep_alive;
+	rc = file_serve(&conn, &req, &t, &r);
+	if (rc < 0)
 		log_error("%s: no room for the response", req.path);
 	file_release(&t);
 	access_log(&conn, &req, start);
-	return conn_must_linger(&conn) ? 2 : 1;
+	if (rc >= 0 && req.keep_alive && conn.status < 400) {
+		h->nrequests = conn.nrequests;
+		h->ep = conn.ep;
+		return QUICK_HOLD;
+	}
+	return conn_must_linger(&conn) ? QUICK_LINGER : QUICK_DONE;
 }
 
 /* ---- Accepting ---- */
@@ -916,6 +948,8 @@ notify(const char *fmt, ...)
 
 static volatile sig_atomic_t children, stopping;
 static pid_t *kids;              /* the open connections' processes */
+static struct held *held;        /* the connections the listener holds */
+static int nheld;
 
 static void
 on_sigchld(int sig)
@@ -942,30 +976,92 @@ on_sigterm(int sig)
 	stopping = 1;
 }
 
+static void
+close_held(int i)
+{
+	close(held[i].fd);
+	held[i] = held[--nheld];
+}
+
 /*
- * Accept connections and fork a child for each.  At most max_connections
- * children run; past that the listeners are not polled and new
- * connections wait in the kernel's backlog.  SIGTERM stops accepting and
- * gives open connections the grace period.  --idle-exit ends the process
- * when nothing has happened for that long.
+ * Give connection fd to a child of its own, to serve (conn holds what
+ * serve_quick read) or to close lingering, or close it.  The child keeps
+ * no descriptor of the listener's: neither its sockets nor the other
+ * connections, which would otherwise stay open as long as it runs.
+ */
+static void
+hand_over(int fd, enum quick how, const int *fds, int n, const sigset_t *mask)
+{
+	pid_t pid;
+	int i;
+
+	if (how == QUICK_DONE) {
+		close(fd);
+		return;
+	}
+	/* (its SIGCHLD waits for ppoll: the child is recorded first) */
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		sigprocmask(SIG_SETMASK, mask, NULL);
+		for (i = 0; i < n; i++)
+			close(fds[i]);
+		for (i = 0; i < nheld; i++)
+			close(held[i].fd);
+		if (notify_fd >= 0)
+			close(notify_fd);
+		if (how == QUICK_LINGER)
+			conn_linger(fd, fd);
+		else
+			serve(fd, fd, cfg.protocol == PROTO_HTTP);
+		_exit(0);
+	}
+	close(fd);
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		return;
+	}
+	for (i = 0; i < cfg.max_connections; i++)
+		if (kids[i] == 0) {
+			kids[i] = pid;
+			break;
+		}
+	children++;
+}
+
+/*
+ * Accept connections; answer small documents here (serve_quick) and
+ * fork a child for everything else.  At most max_connections are open,
+ * children and held connections together; past that the listeners are
+ * not polled and new connections wait in the kernel's backlog, unless
+ * a held connection, idle between requests, can be closed to make room
+ * (the one idle longest; RFC 9112 §9.5 lets a server close an idle
+ * connection at any time).  SIGTERM stops accepting, closes the held
+ * connections and gives the children the grace period.  --idle-exit
+ * ends the process when nothing has happened for that long.
  */
 static void
 accept_loop(const int *fds, int n)
 {
-	struct pollfd p[MAX_LISTEN];
+	struct pollfd *p;
 	struct sigaction sa = {0};
 	struct timespec ts;
-	sigset_t held, waitmask;
-	long long served = 0, last = now_ms(), watchdog_ms = 0, next_dog = 0;
-	long long now, wake;
+	sigset_t held_sigs, waitmask;
+	long long served = 0, reported_served = 0, last = now_ms();
+	long long watchdog_ms = 0, next_dog = 0, now, wake;
 	const char *v;
-	int i, fd, timeout, quick, reported = 0;
-	pid_t pid;
+	int i, j, k, fd, timeout, reported = 0, one = 1;
+	struct held h;
+	enum quick how;
 
 	if (n < 1 || n > MAX_LISTEN)
 		return;
 	kids = calloc((size_t)cfg.max_connections, sizeof *kids);
-	if (kids == NULL)
+	held = calloc((size_t)cfg.max_connections, sizeof *held);
+	p = calloc((size_t)(n + cfg.max_connections), sizeof *p);
+	if (kids == NULL || held == NULL || p == NULL)
 		die("out of memory", NULL);
 	notify_init();
 	sa.sa_handler = on_sigchld;
@@ -979,11 +1075,11 @@ accept_loop(const int *fds, int n)
 	 * that came between the loop's checks and poll would otherwise be
 	 * handled before poll and leave it asleep (no STATUS=, no stop, and
 	 * with every slot taken, no more accepting). */
-	sigemptyset(&held);
-	sigaddset(&held, SIGCHLD);
-	sigaddset(&held, SIGTERM);
-	sigaddset(&held, SIGINT);
-	sigprocmask(SIG_BLOCK, &held, &waitmask);
+	sigemptyset(&held_sigs);
+	sigaddset(&held_sigs, SIGCHLD);
+	sigaddset(&held_sigs, SIGTERM);
+	sigaddset(&held_sigs, SIGINT);
+	sigprocmask(SIG_BLOCK, &held_sigs, &waitmask);
 	for (i = 0; i < n; i++) {
 		p[i].fd = fds[i];
 		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
@@ -998,9 +1094,10 @@ accept_loop(const int *fds, int n)
 	notify("READY=1\nSTATUS=accepting connections");
 
 	while (!stopping) {
-		if (children != reported) {
-			reported = children;
-			notify("STATUS=%d open, %lld served", (int)reported, served);
+		if (children + nheld != reported || served != reported_served) {
+			reported = children + nheld;
+			reported_served = served;
+			notify("STATUS=%d open, %lld served", reported, served);
 		}
 		now = now_ms();
 		wake = -1;
@@ -1011,7 +1108,7 @@ accept_loop(const int *fds, int n)
 			}
 			wake = next_dog;
 		}
-		if (cfg.idle_exit > 0 && children == 0) {
+		if (cfg.idle_exit > 0 && children + nheld == 0) {
 			if (now - last >= cfg.idle_exit * 1000LL) {
 				log_info("no connection for %d s: exiting", cfg.idle_exit);
 				break;
@@ -1019,16 +1116,42 @@ accept_loop(const int *fds, int n)
 			if (wake < 0 || last + cfg.idle_exit * 1000LL < wake)
 				wake = last + cfg.idle_exit * 1000LL;
 		}
+		for (i = nheld - 1; i >= 0; i--)
+			if (held[i].until <= now)
+				close_held(i);
+			else if (wake < 0 || held[i].until < wake)
+				wake = held[i].until;
 		timeout = wake < 0 ? -1 : (int)(wake - now);
 		ts.tv_sec = timeout / 1000;
 		ts.tv_nsec = timeout % 1000 * 1000000L;
 		for (i = 0; i < n; i++)
-			p[i].events = children < cfg.max_connections ? POLLIN : 0;
-		if (ppoll(p, (nfds_t)n, timeout < 0 ? NULL : &ts, &waitmask) < 0) {
+			p[i].events = children + nheld < cfg.max_connections ||
+			              nheld > 0 ? POLLIN : 0;
+		for (i = 0; i < nheld; i++) {
+			p[n + i].fd = held[i].fd;
+			p[n + i].events = POLLIN;
+		}
+		if (ppoll(p, (nfds_t)(n + nheld), timeout < 0 ? NULL : &ts,
+		          &waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
 			break;
+		}
+		/* backwards: close_held moves the last one, already seen, into
+		 * the place of the one it closes */
+		for (i = nheld - 1; i >= 0 && !stopping; i--) {
+			if (p[n + i].revents == 0)
+				continue;
+			last = now_ms();
+			how = serve_quick(&held[i]);
+			if (how == QUICK_HOLD) {
+				held[i].until = now_ms() + TIMEOUT_IDLE_MS;
+				continue;
+			}
+			fd = held[i].fd;
+			held[i] = held[--nheld];
+			hand_over(fd, how, fds, n, &waitmask);
 		}
 		for (i = 0; i < n && !stopping; i++) {
 			if (!(p[i].revents & POLLIN))
@@ -1044,53 +1167,38 @@ accept_loop(const int *fds, int n)
 				continue;
 			}
 			last = now_ms();
-			quick = cfg.protocol == PROTO_HTTP ? serve_quick(fd) : 0;
-			if (quick == 1) {
-				close(fd);
-				served++;
-				notify("STATUS=%d open, %lld served", (int)children,
-				       served);
-				continue;
-			}
-			/* (its SIGCHLD waits for ppoll: the child is recorded
-			 * first) */
-			pid = fork();
-			if (pid == 0) {
-				signal(SIGCHLD, SIG_DFL);
-				signal(SIGTERM, SIG_DFL);
-				signal(SIGINT, SIG_DFL);
-				sigprocmask(SIG_SETMASK, &waitmask, NULL);
-				for (int j = 0; j < n; j++)
-					close(fds[j]);
-				if (notify_fd >= 0)
-					close(notify_fd);
-				if (quick == 2)
-					conn_linger(fd, fd);
-				else
-					serve(fd, fd, cfg.protocol == PROTO_HTTP);
-				_exit(0);
-			}
-			close(fd);
-			if (pid < 0) {
-				log_error("fork: %s", strerror(errno));
-				continue;
-			}
-			for (int j = 0; j < cfg.max_connections; j++)
-				if (kids[j] == 0) {
-					kids[j] = pid;
-					break;
-				}
-			children++;
 			served++;
-			notify("STATUS=%d open, %lld served", (int)children, served);
+			if (children + nheld >= cfg.max_connections && nheld > 0) {
+				/* room: the held connection idle longest */
+				for (k = j = 0; j < nheld; j++)
+					if (held[j].until < held[k].until)
+						k = j;
+				close_held(k);
+			}
+			h = (struct held){.fd = fd};
+			how = cfg.protocol == PROTO_HTTP ? serve_quick(&h)
+			                                 : QUICK_CHILD;
+			if (how == QUICK_HOLD) {
+				/* small responses go out at once */
+				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				           sizeof one);
+				h.until = now_ms() + TIMEOUT_IDLE_MS;
+				held[nheld++] = h;
+				continue;
+			}
+			hand_over(fd, how, fds, n, &waitmask);
 		}
 	}
 
-	/* Stop: no new connections; the open ones get the grace period. */
+	/* Stop: no new connections, no more requests on the held ones (idle
+	 * between requests); the children get the grace period. */
 	sigprocmask(SIG_SETMASK, &waitmask, NULL);
 	notify("STOPPING=1\nSTATUS=stopping, %d open", (int)children);
 	for (i = 0; i < n; i++)
 		close(fds[i]);
+	while (nheld > 0)
+		close_held(nheld - 1);
+	free(p);
 	for (long long until = now_ms() + cfg.grace * 1000LL;
 	     children > 0 && now_ms() < until;)
 		usleep(20000);
@@ -1098,7 +1206,7 @@ accept_loop(const int *fds, int n)
 		log_error("%d connections still open after %d s: ending them",
 		          (int)children, cfg.grace);
 		/* kids[] is the SIGCHLD handler's too */
-		sigprocmask(SIG_BLOCK, &held, NULL);
+		sigprocmask(SIG_BLOCK, &held_sigs, NULL);
 		for (i = 0; i < cfg.max_connections; i++)
 			if (kids[i] > 0)
 				kill(kids[i], SIGTERM);

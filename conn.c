@@ -52,6 +52,26 @@ copy_env(const char *name, char *dst, size_t size)
 		memcpy(dst, v, strlen(v) + 1);
 }
 
+/* The state of a connection with nothing read yet. */
+static void
+conn_reset(struct conn *c, int rfd, int wfd, int nrequests)
+{
+	c->rfd = rfd;
+	c->wfd = wfd;
+	c->start = c->end = c->floor = 0;
+	c->nrequests = nrequests;
+	c->bytes_out = 0;
+	c->nowait = 0;
+}
+
+void
+conn_resume(struct conn *c, int fd, const struct endpoints *ep, int nrequests)
+{
+	conn_reset(c, fd, fd, nrequests);
+	c->is_socket = 1;
+	c->ep = *ep;
+}
+
 void
 conn_init(struct conn *c, int rfd, int wfd)
 {
@@ -59,34 +79,29 @@ conn_init(struct conn *c, int rfd, int wfd)
 	socklen_t len;
 	struct stat st;
 
-	c->rfd = rfd;
-	c->wfd = wfd;
-	c->start = c->end = c->floor = 0;
-	c->nrequests = 0;
-	c->bytes_out = 0;
-	c->nowait = 0;
-	strcpy(c->remote_addr, "0.0.0.0");
-	strcpy(c->remote_port, "0");
-	strcpy(c->local_addr, "0.0.0.0");
-	strcpy(c->local_port, "0");
+	conn_reset(c, rfd, wfd, 0);
+	strcpy(c->ep.remote_addr, "0.0.0.0");
+	strcpy(c->ep.remote_port, "0");
+	strcpy(c->ep.local_addr, "0.0.0.0");
+	strcpy(c->ep.local_port, "0");
 	c->is_socket = fstat(wfd, &st) == 0 && S_ISSOCK(st.st_mode);
 
 	len = sizeof ss;
 	if (getpeername(rfd, (struct sockaddr *)&ss, &len) == 0 &&
 	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
-		addr_string(&ss, c->remote_addr, sizeof c->remote_addr,
-		            c->remote_port, sizeof c->remote_port);
+		addr_string(&ss, c->ep.remote_addr, sizeof c->ep.remote_addr,
+		            c->ep.remote_port, sizeof c->ep.remote_port);
 	else
-		copy_env("TCPREMOTEIP", c->remote_addr, sizeof c->remote_addr),
-		copy_env("TCPREMOTEPORT", c->remote_port, sizeof c->remote_port);
+		copy_env("TCPREMOTEIP", c->ep.remote_addr, sizeof c->ep.remote_addr),
+		copy_env("TCPREMOTEPORT", c->ep.remote_port, sizeof c->ep.remote_port);
 	len = sizeof ss;
 	if (getsockname(rfd, (struct sockaddr *)&ss, &len) == 0 &&
 	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
-		addr_string(&ss, c->local_addr, sizeof c->local_addr,
-		            c->local_port, sizeof c->local_port);
+		addr_string(&ss, c->ep.local_addr, sizeof c->ep.local_addr,
+		            c->ep.local_port, sizeof c->ep.local_port);
 	else
-		copy_env("TCPLOCALIP", c->local_addr, sizeof c->local_addr),
-		copy_env("TCPLOCALPORT", c->local_port, sizeof c->local_port);
+		copy_env("TCPLOCALIP", c->ep.local_addr, sizeof c->ep.local_addr),
+		copy_env("TCPLOCALPORT", c->ep.local_port, sizeof c->ep.local_port);
 
 	/* a socket's other status flags mean nothing: set O_NONBLOCK alone */
 	fcntl(wfd, F_SETFL, (c->is_socket ? 0 : fcntl(wfd, F_GETFL)) | O_NONBLOCK);

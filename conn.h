@@ -12,14 +12,20 @@
 #include "cgid.h"
 #include "http.h"
 
+/* The two ends of a connection, as the CGI environment and the log show
+ * them. */
+struct endpoints {
+	char remote_addr[64], remote_port[8];
+	char local_addr[64], local_port[8];
+};
+
 struct conn {
 	int rfd, wfd;              /* read and write side (UCSPI has two) */
 	int is_socket;             /* wfd is a socket: sendfile, shutdown */
 	size_t start, end;         /* buf[start, end) not yet consumed */
 	size_t floor;              /* [0, floor) holds the current request's
 	                              head, which compaction must keep */
-	char remote_addr[64], remote_port[8];
-	char local_addr[64], local_port[8];
+	struct endpoints ep;
 	int nrequests;
 	int status;                /* status sent for the current request */
 	long long bytes_out;       /* body bytes sent for the current response */
@@ -32,6 +38,10 @@ struct conn {
 
 /* Fill in addresses from the socket, or from UCSPI variables. */
 void conn_init(struct conn *c, int rfd, int wfd);
+/* Take up again a socket that conn_init set up before and whose ends
+ * were kept, with nothing read and nrequests answered: no system call. */
+void conn_resume(struct conn *c, int fd, const struct endpoints *ep,
+                 int nrequests);
 /* Read more input; returns bytes read, 0 at EOF, -1 on error or when
  * timeout_ms passes without data (errno ETIMEDOUT). */
 ssize_t conn_fill(struct conn *c, int timeout_ms);

@@ -240,6 +240,17 @@ slow_mark() {
 	[ $((SECONDS - t0)) -le 6 ] || fail "exit took $((SECONDS - t0)) s"
 }
 
+@test "SIGTERM: a connection idle between requests is closed at once" {
+	daemon -- --grace 10
+	hold_open 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n'
+	kill -TERM "$SERVER_PID"
+	server_status 30
+	[ "$RC" -eq 0 ] || fail "exit status $RC"
+	wait_file "$BATS_TEST_TMPDIR/hold.end"
+	awk '{ exit !($1 < 2) }' "$BATS_TEST_TMPDIR/hold.end" ||
+		fail "the idle connection closed after $(cat "$BATS_TEST_TMPDIR/hold.end") s"
+}
+
 @test "SIGTERM: a request longer than --grace is cut and its script killed" {
 	daemon -- --grace 1
 	http GET /hello.txt
@@ -349,6 +360,20 @@ slow_mark() {
 		grep -qx "query=$i" "$BATS_TEST_TMPDIR/r$i.body" || fail "request $i: wrong body"
 	done
 	alive "$SERVER_PID" || fail "the daemon has gone"
+}
+
+@test "--max-connections 1: a connection idle between requests is closed to make room" {
+	# the listener answers the document and holds the connection, kept
+	# alive, for its next request (up to 5 s)
+	daemon -- --max-connections 1
+	hold_open 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n'
+	http GET '/cgi-bin/hello?room'
+	assert_code 200
+	wait_file "$BATS_TEST_TMPDIR/hold.end"
+	awk '{ exit !($1 < 4) }' "$BATS_TEST_TMPDIR/hold.end" ||
+		fail "the idle connection closed after $(cat "$BATS_TEST_TMPDIR/hold.end") s, not to make room"
+	http GET /hello.txt
+	assert_code 200
 }
 
 # --- the log -----------------------------------------------------------------

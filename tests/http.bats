@@ -346,7 +346,7 @@ paused_hello() {
 # The listener answers a small document itself when the connection asks
 # for nothing more; everything else gets a process of its own.  strace
 # counts the processes made.
-@test "-l: a small document on a one-request connection is answered by the listener, with no fork" {
+@test "-l: small documents are answered by the listener, with no fork, on one connection or kept alive" {
 	local etag before
 	start_traced fork,vfork,clone,clone3
 	forks() { traced 'fork|vfork|clone|clone3'; }
@@ -369,8 +369,17 @@ paused_hello() {
 	assert_body "2345"
 	[ "$(forks)" -eq 0 ] || fail "processes made: $(forks); trace: $(cat "$TRACE")"
 
-	# a 404, a document over 8 KiB, a kept-alive connection, a program,
-	# a head in two parts: each gets a process
+	# a connection kept alive: the listener answers its small documents
+	# and holds it between them
+	local base="http://$HOST:$PORT" out
+	out=$(curl -sS --max-time 10 -w ' %{http_code} %{num_connects}\n' \
+		"$base/hello.txt" "$base/range.txt" "$base/hello.txt")
+	[ "$out" = "$(printf 'hello, world\n 200 1\n0123456789abcdefghij 200 0\nhello, world\n 200 0')" ] ||
+		fail "three documents on one connection: $out"
+	[ "$(forks)" -eq 0 ] || fail "a process for a kept-alive connection: $(cat "$TRACE")"
+
+	# a 404, a document over 8 KiB, a program, a head in two parts: each
+	# gets a process
 	before=$(forks)
 	raw 'GET /missing.txt HTTP/1.0\r\n\r\n'
 	assert_code 404
@@ -380,10 +389,17 @@ paused_hello() {
 	assert_code 200
 	[ "$(wc -c <"$BODY")" -eq 20000 ] || fail "large.txt: $(wc -c <"$BODY") bytes"
 	[ "$(forks)" -gt "$before" ] || fail "no process for a large document"
+	# on a held connection, a request that the listener does not answer
+	# goes with the connection to a process of its own, which serves the
+	# rest: a document, a program, a document make one process and the
+	# program's
 	before=$(forks)
-	http GET /hello.txt
-	assert_body "hello, world"
-	[ "$(forks)" -gt "$before" ] || fail "no process for a kept-alive connection"
+	out=$(curl -sS --max-time 10 -w ' %{http_code} %{num_connects}\n' \
+		"$base/hello.txt" "$base/cgi-bin/hello?q" "$base/hello.txt")
+	[ "$(echo "$out" | grep -c '^ 200 [01]$')" -eq 3 ] || fail "document, program, document: $out"
+	[ "$(echo "$out" | sed -n '$p')" = " 200 0" ] || fail "not one connection: $out"
+	[ "$(forks)" -eq $((before + 2)) ] ||
+		fail "processes for document, program, document: $(($(forks) - before))"
 	before=$(forks)
 	raw 'GET /cgi-bin/hello HTTP/1.0\r\n\r\n'
 	assert_code 200
@@ -879,12 +895,13 @@ conn_hwm() {
 	start_server listen
 	# The limit is 4 MiB of peak resident memory.  A sanitizer's runtime
 	# alone takes more, so for such a build it is 4 MiB above what a
-	# connection that served a small document holds.
+	# connection process that served a 20 KB document holds (a smaller
+	# one the listener answers itself).
 	local limit=4096 base=0
 	if grep -aq __asan_init "$CGID"; then
 		timeout 10 perl -MIO::Socket::INET -e '
 			my $s = IO::Socket::INET->new("127.0.0.1:$ARGV[0]") or die;
-			print $s "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+			print $s "GET /large.txt HTTP/1.1\r\nHost: x\r\n\r\n";
 			sysread($s, my $b, 4096); sleep 2;' "$PORT" &
 		local idle=$! i
 		for ((i = 0; i < 15; i++)); do

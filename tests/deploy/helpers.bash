@@ -183,17 +183,38 @@ wait_refused() {
 	fail "connections to port $PORT are still accepted"
 }
 
-# hold_open  -- open a connection to PORT and keep it, silent, for up to
-# 20 s or until hold_close; HOLD_PID is the holder.
+# hold_open [REQUEST]  -- open a connection to PORT and keep it for up to
+# 20 s or until hold_close; HOLD_PID is the holder.  With REQUEST (\r and
+# \n stand for CR and LF), send it and read its response first; the
+# connection is then kept silent, and when the server closes it the
+# seconds it stayed open after the response go to $BATS_TEST_TMPDIR/hold.end.
 hold_open() {
 	local ready=$BATS_TEST_TMPDIR/hold.ready
-	rm -f "$ready"
-	perl -MIO::Socket::INET -e '
+	rm -f "$ready" "$BATS_TEST_TMPDIR/hold.end"
+	perl -MIO::Socket::INET -MTime::HiRes=time -e '
+		my ($port, $ready, $end, $req) = @ARGV;
 		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1",
-			PeerPort => $ARGV[0], Proto => "tcp", Timeout => 3) or die "connect: $!\n";
-		open(my $f, ">", $ARGV[1]) or die; close $f;
+			PeerPort => $port, Proto => "tcp", Timeout => 3) or die "connect: $!\n";
+		if (length $req) {
+			$req =~ s/\\r/\r/g;
+			$req =~ s/\\n/\n/g;
+			syswrite $s, $req;
+			my $got = "";
+			until ($got =~ /\r\n\r\n/ && $got =~ /Content-Length: (\d+)/i &&
+			       length($got) >= index($got, "\r\n\r\n") + 4 + $1) {
+				sysread($s, $got, 65536, length $got) or die "no response\n";
+			}
+		}
+		open(my $f, ">", $ready) or die; close $f;
 		$SIG{TERM} = sub { exit 0 };
-		sleep 20;' "$PORT" "$ready" </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+		my $t0 = time;
+		my $rin = "";
+		vec($rin, fileno $s, 1) = 1;
+		if (select(my $r = $rin, undef, undef, 20) && !sysread($s, my $b, 1)) {
+			open(my $e, ">", $end) or die;
+			printf $e "%.1f\n", time - $t0;
+		}' "$PORT" "$ready" "$BATS_TEST_TMPDIR/hold.end" "${1:-}" \
+		</dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	HOLD_PID=$!
 	local i
 	for ((i = 0; i < WAIT_TENTHS; i++)); do

@@ -515,6 +515,7 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 	const struct stat *st = &t->st;
 	int gzip = 0;
 	char etag[80], lm[32];
+	size_t n;
 	time_t since;
 	off_t from = 0, to;
 	int fd, range = 0, rc = -1;
@@ -528,10 +529,19 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 	fd = t->fd;
 	if (cfg.gzip_static && (gzip = gzip_twin(req, t, &gz, &fd)) == 2)
 		st = &gz;
-	snprintf(etag, sizeof etag, "\"%llx-%llx-%llx.%lx\"",
-	         (unsigned long long)st->st_ino, (unsigned long long)st->st_size,
-	         (unsigned long long)st->st_mtim.tv_sec,
-	         (unsigned long)st->st_mtim.tv_nsec);
+	/* "INODE-SIZE-MTIME.NS" in hex: a new version of the file changes
+	 * it, and it is made without printf on every response */
+	n = 0;
+	etag[n++] = '"';
+	n += http_num(etag + n, (unsigned long long)st->st_ino, 16);
+	etag[n++] = '-';
+	n += http_num(etag + n, (unsigned long long)st->st_size, 16);
+	etag[n++] = '-';
+	n += http_num(etag + n, (unsigned long long)st->st_mtim.tv_sec, 16);
+	etag[n++] = '.';
+	n += http_num(etag + n, (unsigned long long)st->st_mtim.tv_nsec, 16);
+	etag[n++] = '"';
+	etag[n] = '\0';
 	http_date(st->st_mtim.tv_sec, lm);
 
 	to = st->st_size - 1;

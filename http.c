@@ -861,16 +861,25 @@ puts0(struct out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
+size_t
+http_num(char *buf, unsigned long long v, unsigned base)
+{
+	char tmp[20];
+	size_t i = sizeof tmp;
+
+	do
+		tmp[--i] = "0123456789abcdef"[v % base];
+	while ((v /= base) != 0);
+	memcpy(buf, tmp + i, sizeof tmp - i);
+	return sizeof tmp - i;
+}
+
 static void
 putnum(struct out *o, unsigned long long v)
 {
-	char tmp[24];
-	int i = sizeof tmp;
+	char tmp[20];
 
-	do
-		tmp[--i] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	put(o, tmp + i, sizeof tmp - (size_t)i);
+	put(o, tmp, http_num(tmp, v, 10));
 }
 
 int
@@ -951,6 +960,14 @@ http_gmtime(time_t t, struct tm *tm)
 	tm->tm_year = (int)(y - 1900);
 }
 
+/* v, 0-99, as two digits at p */
+static void
+two(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 size_t
 http_date(time_t t, char *buf)
 {
@@ -961,11 +978,19 @@ http_date(time_t t, char *buf)
 	if ((long long)t < -62167219200LL || (long long)t > 253402300799LL)
 		t = t < 0 ? 0 : (time_t)253402300799LL;
 	http_gmtime(t, &tm);
-	/* "Sun, 06 Nov 1994 08:49:37 GMT", no locale involved */
-	return (size_t)snprintf(buf, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-	                        days[tm.tm_wday % 7], tm.tm_mday,
-	                        months[tm.tm_mon % 12], tm.tm_year + 1900,
-	                        tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/* RFC 9110 §5.6.7 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT": no
+	 * locale involved, and no printf on every response */
+	memcpy(buf, days[tm.tm_wday % 7], 3);
+	memcpy(buf + 3, ", 00 ", 5);
+	two(buf + 5, tm.tm_mday);
+	memcpy(buf + 8, months[tm.tm_mon % 12], 3);
+	memcpy(buf + 11, " 0000 00:00:00 GMT", 19);
+	two(buf + 12, (tm.tm_year + 1900) / 100);
+	two(buf + 14, (tm.tm_year + 1900) % 100);
+	two(buf + 17, tm.tm_hour);
+	two(buf + 20, tm.tm_min);
+	two(buf + 23, tm.tm_sec);
+	return 29;
 }
 
 static int

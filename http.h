@@ -175,6 +175,9 @@ int http_serialize(const struct response *r, int minor, time_t now, char *buf,
 void http_gmtime(time_t t, struct tm *tm);
 /* The IMF-fixdate of t (RFC 9110 §5.6.7) into buf (at least 30 bytes). */
 size_t http_date(time_t t, char *buf);
+/* v in base 10 or 16 (lower case digits), as %llu or %llx would print
+ * it, into buf (room for 20 digits, no NUL added); returns the digits. */
+size_t http_num(char *buf, unsigned long long v, unsigned base);
 /* Parse an HTTP-date in any of the three formats; -1 if invalid. */
 time_t http_parse_date(const char *s, size_t len);
 

@@ -1307,6 +1307,18 @@ test_dates(void)
 	CHECK_MEM(buf, 29, "Thu, 01 Jan 1970 00:00:00 GMT");
 	CHECK_INT(http_date(-1, buf), 29);
 	CHECK_MEM(buf, 29, "Wed, 31 Dec 1969 23:59:59 GMT");
+
+	/* numbers as %llu and %llx print them (ETags, Content-Length) */
+	CHECK_INT(http_num(buf, 0, 10), 1);
+	CHECK_MEM(buf, 1, "0");
+	CHECK_INT(http_num(buf, 0, 16), 1);
+	CHECK_MEM(buf, 1, "0");
+	CHECK_INT(http_num(buf, 1623233894, 16), 8);
+	CHECK_MEM(buf, 8, "60c09566");
+	CHECK_INT(http_num(buf, 18446744073709551615ULL, 10), 20);
+	CHECK_MEM(buf, 20, "18446744073709551615");
+	CHECK_INT(http_num(buf, 18446744073709551615ULL, 16), 16);
+	CHECK_MEM(buf, 16, "ffffffffffffffff");
 }
 
 /* ------------------------------------------------------------------ */

@@ -976,11 +976,15 @@ on_sigterm(int sig)
 	stopping = 1;
 }
 
-static void
-close_held(int i)
+/* Remove held connection i (the last one takes its place); returns its
+ * descriptor. */
+static int
+take_held(int i)
 {
-	close(held[i].fd);
+	int fd = held[i].fd;
+
 	held[i] = held[--nheld];
+	return fd;
 }
 
 /*
@@ -1118,7 +1122,7 @@ accept_loop(const int *fds, int n)
 		}
 		for (i = nheld - 1; i >= 0; i--)
 			if (held[i].until <= now)
-				close_held(i);
+				close(take_held(i));
 			else if (wake < 0 || held[i].until < wake)
 				wake = held[i].until;
 		timeout = wake < 0 ? -1 : (int)(wake - now);
@@ -1138,8 +1142,8 @@ accept_loop(const int *fds, int n)
 			log_error("poll: %s", strerror(errno));
 			break;
 		}
-		/* backwards: close_held moves the last one, already seen, into
-		 * the place of the one it closes */
+		/* backwards: take_held moves the last one, already seen, into
+		 * the place of the one it takes */
 		for (i = nheld - 1; i >= 0 && !stopping; i--) {
 			if (p[n + i].revents == 0)
 				continue;
@@ -1149,9 +1153,7 @@ accept_loop(const int *fds, int n)
 				held[i].until = now_ms() + TIMEOUT_IDLE_MS;
 				continue;
 			}
-			fd = held[i].fd;
-			held[i] = held[--nheld];
-			hand_over(fd, how, fds, n, &waitmask);
+			hand_over(take_held(i), how, fds, n, &waitmask);
 		}
 		for (i = 0; i < n && !stopping; i++) {
 			if (!(p[i].revents & POLLIN))
@@ -1173,7 +1175,7 @@ accept_loop(const int *fds, int n)
 				for (k = j = 0; j < nheld; j++)
 					if (held[j].until < held[k].until)
 						k = j;
-				close_held(k);
+				close(take_held(k));
 			}
 			h = (struct held){.fd = fd};
 			how = cfg.protocol == PROTO_HTTP ? serve_quick(&h)
@@ -1197,7 +1199,7 @@ accept_loop(const int *fds, int n)
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 	while (nheld > 0)
-		close_held(nheld - 1);
+		close(take_held(nheld - 1));
 	free(p);
 	for (long long until = now_ms() + cfg.grace * 1000LL;
 	     children > 0 && now_ms() < until;)

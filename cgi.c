@@ -466,7 +466,7 @@ wait_exit(pid_t pid, int *wstatus, int ms)
 	do {
 		if (waitpid(pid, wstatus, WNOHANG) == pid)
 			return 1;
-		usleep(5000);
+		poll(NULL, 0, 5);
 	} while (now_ms() < until);
 	return 0;
 }

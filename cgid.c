@@ -250,8 +250,11 @@ hc_body(void *ctx, const char *p, size_t n, struct obuf *o)
 	}
 	if (n == 0)
 		return;
-	if (hc->chunked)
-		o->len += (size_t)sprintf(o->p + o->len, "%zx\r\n", n);
+	if (hc->chunked) {
+		o->len += http_num(o->p + o->len, n, 16);
+		memcpy(o->p + o->len, "\r\n", 2);
+		o->len += 2;
+	}
 	memcpy(o->p + o->len, p, n);
 	o->len += n;
 	if (hc->chunked) {
@@ -1092,7 +1095,7 @@ accept_loop(const int *fds, int n)
 	if ((v = getenv("WATCHDOG_USEC")) != NULL &&
 	    ((v = getenv("WATCHDOG_PID")) == NULL ||
 	     strtol(v, NULL, 10) == (long)getpid()))
-		watchdog_ms = atoll(getenv("WATCHDOG_USEC")) / 2000;
+		watchdog_ms = strtoll(getenv("WATCHDOG_USEC"), NULL, 10) / 2000;
 	unsetenv("WATCHDOG_USEC");
 	unsetenv("WATCHDOG_PID");
 	notify("READY=1\nSTATUS=accepting connections");
@@ -1165,7 +1168,7 @@ accept_loop(const int *fds, int n)
 					log_error("accept: %s", strerror(errno));
 				if (errno == EMFILE || errno == ENFILE ||
 				    errno == ENOBUFS || errno == ENOMEM)
-					usleep(100000);
+					poll(NULL, 0, 100);
 				continue;
 			}
 			last = now_ms();
@@ -1203,7 +1206,7 @@ accept_loop(const int *fds, int n)
 	free(p);
 	for (long long until = now_ms() + cfg.grace * 1000LL;
 	     children > 0 && now_ms() < until;)
-		usleep(20000);
+		poll(NULL, 0, 20);
 	if (children > 0) {
 		log_error("%d connections still open after %d s: ending them",
 		          (int)children, cfg.grace);
@@ -1215,7 +1218,7 @@ accept_loop(const int *fds, int n)
 		sigprocmask(SIG_SETMASK, &waitmask, NULL);
 		for (long long until = now_ms() + 2000;
 		     children > 0 && now_ms() < until;)
-			usleep(20000);
+			poll(NULL, 0, 20);
 	}
 }
 
@@ -1237,7 +1240,7 @@ listen_unix(const char *spec)
 	if (path[0] == '\0' || strlen(path) >= sizeof sun.sun_path)
 		die_usage("invalid Unix socket path in --listen", spec);
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if (lstat(path, &st) == 0) {
+	if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			die("not a socket", path);
 		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1608,10 +1611,11 @@ main(int argc, char **argv)
 			if (cfg.n_extra_env == MAX_EXTRA_ENV)
 				die_usage("too many --pass-env options", NULL);
 			if ((v = getenv(optarg)) != NULL) {
-				char *s = malloc(strlen(optarg) + strlen(v) + 2);
+				size_t len = strlen(optarg) + strlen(v) + 2;
+				char *s = malloc(len);
 				if (s == NULL)
 					die("out of memory", NULL);
-				sprintf(s, "%s=%s", optarg, v);
+				snprintf(s, len, "%s=%s", optarg, v);
 				cfg.extra_env[cfg.n_extra_env++] = s;
 			}
 			break;
@@ -1665,7 +1669,7 @@ main(int argc, char **argv)
 	v = getenv("LISTEN_PID");
 	if (v != NULL && strtol(v, NULL, 10) == (long)getpid() &&
 	    (v = getenv("LISTEN_FDS")) != NULL) {
-		int n = atoi(v);
+		int n = (int)strtol(v, NULL, 10);
 		if (n < 1 || n > MAX_LISTEN)
 			die("unusable LISTEN_FDS", v);
 		for (i = 0; i < n; i++) {

@@ -230,7 +230,7 @@ system_mime(const char *ext)
 				found[tl] = '\0';
 				/* RFC 6838 §4.2.1: text types want a charset */
 				if (strncmp(found, "text/", 5) == 0)
-					strcat(found, "; charset=utf-8");
+					memcpy(found + tl, "; charset=utf-8", 16);
 				return found;
 			}
 		}

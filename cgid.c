@@ -878,9 +878,15 @@ serve_quick(struct held *h)
 	if (h->sndbuf == 0 &&
 	    getsockopt(h->fd, SOL_SOCKET, SO_SNDBUF, &h->sndbuf, &len) < 0)
 		return QUICK_CHILD;
-	if (file_resolve(req.path, &t) != 0 || !S_ISREG(t.st.st_mode) ||
-	    t.path_info[0] != '\0' || t.st.st_size > SMALL_DOC ||
-	    t.st.st_size + 4096 > h->sndbuf) {
+	if (!file_cached(req.path, &t)) {
+		if (file_resolve(req.path, &t) != 0 || !S_ISREG(t.st.st_mode) ||
+		    t.path_info[0] != '\0' || t.st.st_size > SMALL_DOC) {
+			file_release(&t);
+			return QUICK_CHILD;
+		}
+		file_cache_put(req.path, &t);
+	}
+	if (t.st.st_size + 4096 > h->sndbuf) {
 		file_release(&t);
 		return QUICK_CHILD;
 	}
@@ -1019,6 +1025,7 @@ hand_over(int fd, enum quick how, const int *fds, int n, const sigset_t *mask)
 			close(held[i].fd);
 		if (notify_fd >= 0)
 			close(notify_fd);
+		file_cache_drop();
 		if (how == QUICK_LINGER)
 			conn_linger(fd, fd);
 		else
@@ -1460,7 +1467,7 @@ drop_privileges(struct ids id)
 		die("cannot change user", strerror(errno));
 	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
 	    ru != uid || eu != uid || su != uid || rg != gid || eg != gid ||
-	    sg != gid || (uid != 0 && setuid(0) == 0))
+	    sg != gid || (uid != 0 && setresuid(0, 0, 0) == 0))
 		die("privileges were not dropped", NULL);
 }
 

@@ -68,6 +68,9 @@
 #define MAX_MIME_TYPES_FILE 131072 /* bytes of /etc/mime.types read */
 #define MAX_LISTING 262144        /* bytes of a directory listing page */
 #define MAX_LISTING_ENTRIES 4096  /* entries shown in a listing */
+#define DOC_CACHE 64              /* small documents the listener keeps (-l) */
+#define DOC_CACHE_PATH 256        /* their longest request path */
+#define DOC_CACHE_SETTLE 2        /* s: a file changed since is not kept */
 
 /* Output buffering. */
 #define IO_BUF 65536              /* relay buffer between script and client */

@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <sys/mman.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/openat2.h>
@@ -96,6 +99,7 @@ file_resolve(const char *path, struct target *t)
 	t->dir_fd = cfg.root_fd;
 	t->readable = 0;
 	t->path_info = "";
+	t->body = NULL;
 	strcpy(t->rel, ".");
 	t->name = t->rel;
 	t->script_len = 1;
@@ -151,6 +155,140 @@ file_resolve(const char *path, struct target *t)
 	}
 	t->script_len = strlen(path);
 	return 0;
+}
+
+/*
+ * The listener's cache of small documents.  A document it answers is
+ * kept in memory with its status, and used again only while a stat of
+ * the same path beneath the root gives the same device, inode, mode,
+ * size, modification and change times: a file written, replaced,
+ * renamed, removed or made unreadable is seen at the next request, as
+ * if it were opened again.  The check is one fstatat(2) instead of the
+ * openat2, fstat, pread and close of a lookup.
+ * It may follow a symbolic link that now leads out of the root, but only
+ * to the very file that was read beneath it.  A write changes the change
+ * time, which nobody can set; a file changed in the last DOC_CACHE_SETTLE
+ * seconds is not kept, so that a write within the same tick of the
+ * file system's clock, which would leave the time as it was, cannot
+ * follow the read unseen.  Nor is a file on a network file system kept:
+ * there a stat may be answered from the client's attribute cache (NFS:
+ * up to a minute) where an open asks the server.
+ */
+struct cached {
+	struct stat st;
+	char path[DOC_CACHE_PATH]; /* the request path; "" for a free entry */
+	char body[SMALL_DOC];
+};
+
+static struct cached *cache;     /* DOC_CACHE entries, mapped on first use */
+static unsigned cache_next;      /* the entry to take next, in turn */
+
+/* Whether fd's file system answers a stat as the file is now: not one
+ * over the network or in user space (statfs(2) f_type values). */
+static int
+local_fs(int fd)
+{
+	static const unsigned remote[] = {
+		0x6969,                /* NFS */
+		0xff534d42, 0xfe534d42, 0x517b, /* CIFS, SMB2, SMB */
+		0x65735546,            /* FUSE */
+		0x01021997,            /* 9P */
+		0x00c36400,            /* Ceph */
+		0x5346414f,            /* AFS */
+	};
+	struct statfs sf;
+	size_t i;
+
+	if (fstatfs(fd, &sf) < 0)
+		return 0;
+	for (i = 0; i < sizeof remote / sizeof remote[0]; i++)
+		if ((unsigned)sf.f_type == remote[i])
+			return 0;
+	return 1;
+}
+
+/* Field by field: the padding of struct stat is not always set. */
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_mode == b->st_mode && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int
+file_cached(const char *path, struct target *t)
+{
+	struct cached *e;
+	struct stat st;
+	size_t i, len = strlen(path);
+	const char *slash;
+
+	if (cache == NULL || len >= DOC_CACHE_PATH)
+		return 0;
+	for (i = 0; i < DOC_CACHE; i++)
+		if (memcmp(cache[i].path, path, len + 1) == 0)
+			break;
+	if (i == DOC_CACHE)
+		return 0;
+	e = &cache[i];
+	if (fstatat(cfg.root_fd, path + 1, &st, 0) < 0 ||
+	    !same_file(&st, &e->st)) {
+		e->path[0] = '\0';
+		return 0;
+	}
+	t->fd = -1;
+	t->dir_fd = cfg.root_fd;
+	t->readable = 1;
+	t->st = e->st;
+	memcpy(t->rel, path + 1, len);
+	slash = strrchr(t->rel, '/');
+	t->name = slash ? slash + 1 : t->rel;
+	t->script_len = len;
+	t->path_info = "";
+	t->body = e->body;
+	return 1;
+}
+
+void
+file_cache_put(const char *path, const struct target *t)
+{
+	struct cached *e;
+	size_t len = strlen(path);
+
+	/* only a path that names the file as it is (no "//" in it) */
+	if (!t->readable || !S_ISREG(t->st.st_mode) ||
+	    t->st.st_size > SMALL_DOC || len >= DOC_CACHE_PATH ||
+	    strcmp(t->rel, path + 1) != 0 ||
+	    t->st.st_ctim.tv_sec > time(NULL) - DOC_CACHE_SETTLE ||
+	    !local_fs(t->fd))
+		return;
+	if (cache == NULL) {
+		cache = mmap(NULL, DOC_CACHE * sizeof *cache,
+		             PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		             -1, 0);
+		if (cache == MAP_FAILED) {
+			cache = NULL;
+			return;
+		}
+		/* a child has no use for it: fork copies none of it */
+		madvise(cache, DOC_CACHE * sizeof *cache, MADV_DONTFORK);
+	}
+	e = &cache[cache_next++ % DOC_CACHE];
+	e->path[0] = '\0';
+	if (pread(t->fd, e->body, (size_t)t->st.st_size, 0) != t->st.st_size)
+		return;
+	e->st = t->st;
+	memcpy(e->path, path, len + 1);
+}
+
+void
+file_cache_drop(void)
+{
+	cache = NULL;          /* not mapped in a child (MADV_DONTFORK) */
 }
 
 /* Extension and media type pairs (see http_pair). */
@@ -617,7 +755,11 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 		http_add_header(r, "Content-Type", type, strlen(type), 0);
 	}
 	r->content_length = st->st_size == 0 ? 0 : to - from + 1;
-	rc = conn_respond_file(c, req, r, fd, from, r->content_length);
+	if (t->body != NULL)
+		rc = conn_respond(c, req, r, t->body + from,
+		                  (size_t)r->content_length);
+	else
+		rc = conn_respond_file(c, req, r, fd, from, r->content_length);
 	if (fd != t->fd)
 		close(fd);
 	return rc;

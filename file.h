@@ -20,6 +20,8 @@ struct target {
 	const char *name;          /* last element of rel */
 	size_t script_len;         /* URL path prefix naming the file */
 	const char *path_info;     /* the rest of the URL path, "" if none */
+	const char *body;          /* the whole file in memory (fd is -1),
+	                              from the listener's cache; or NULL */
 };
 
 /*
@@ -32,6 +34,16 @@ int file_resolve(const char *path, struct target *t);
 void file_release(struct target *t);
 /* Open name beneath the root's directory at dir_fd, no escape. */
 int open_beneath(int dir_fd, const char *name, int flags);
+
+/*
+ * The listener's small documents in memory (-l), checked on every use.
+ * file_cached fills t for path from the cache and returns 1, or returns
+ * 0; file_cache_put keeps the regular file file_resolve found for path
+ * when it is fit; file_cache_drop forgets it in a child, which does not have it.
+ */
+int file_cached(const char *path, struct target *t);
+void file_cache_put(const char *path, const struct target *t);
+void file_cache_drop(void);
 
 /* Answer a GET or HEAD for the regular file t; returns the status sent,
  * or -1 when the connection must be closed. */

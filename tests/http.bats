@@ -413,6 +413,77 @@ paused_hello() {
 	wait_log '"HEAD /hello.txt HTTP/1.1" 200 0'
 }
 
+# settled FILE  -- wait until FILE's change time is 3 s past, so that the
+# listener may keep it in memory (DOC_CACHE_SETTLE).
+settled() {
+	while [ $(($(date +%s) - $(stat -c %Z "$1"))) -lt 3 ]; do sleep 0.2; done
+}
+
+@test "-l: the listener keeps small documents in memory and sees every change at the next request" {
+	local f=$ROOT/kept.txt etag
+	start_traced openat2,newfstatat
+	opens() { traced openat2; }
+	printf 'one\n' >"$f"
+	printf 'out\n' >"$BATS_TEST_TMPDIR/outside.txt"
+	settled "$f"
+
+	raw 'GET /kept.txt HTTP/1.0\r\n\r\n'
+	assert_body one
+	etag=$(header ETag)
+	# kept: the next requests open nothing, one stat of the path each
+	local before=$(opens)
+	raw 'GET /kept.txt HTTP/1.0\r\n\r\n'
+	assert_body one
+	raw 'HEAD /kept.txt HTTP/1.0\r\n\r\n'
+	assert_code 200
+	assert_body_empty
+	[ "$(header Content-Length)" = 4 ] || fail "HEAD: Content-Length $(header Content-Length)"
+	raw "GET /kept.txt HTTP/1.0\r\nIf-None-Match: $etag\r\n\r\n"
+	assert_code 304
+	raw 'GET /kept.txt HTTP/1.0\r\nRange: bytes=1-2\r\n\r\n'
+	assert_code 206
+	assert_body ne
+	[ "$(opens)" -eq "$before" ] || fail "a kept document opened again: $(cat "$TRACE")"
+
+	# written in place, same size: the new bytes, and a new tag
+	printf 'two\n' >"$f"
+	raw 'GET /kept.txt HTTP/1.0\r\n\r\n'
+	assert_body two
+	[ "$(header ETag)" != "$etag" ] || fail "the same ETag after a write"
+	# a file changed in the last seconds is read from the file every time
+	before=$(opens)
+	printf 'six\n' >"$f"
+	raw 'GET /kept.txt HTTP/1.0\r\n\r\n'
+	assert_body six
+	[ "$(opens)" -gt "$before" ] || fail "a document kept while it was changing"
+
+	# replaced by a rename, then removed
+	settled "$f"
+	raw 'GET /kept.txt HTTP/1.0\r\n\r\n'
+	assert_body six
+	printf 'ten\n' >"$ROOT/new.txt"
+	mv "$ROOT/new.txt" "$f"
+	raw 'GET /kept.txt HTTP/1.0\r\n\r\n'
+	assert_body ten
+	settled "$f"
+	raw 'GET /kept.txt HTTP/1.0\r\n\r\n'
+	assert_body ten
+	rm "$f"
+	raw 'GET /kept.txt HTTP/1.0\r\n\r\n'
+	assert_code 404
+
+	# a symbolic link out of the root in its place is refused, as a
+	# lookup refuses it (the file outside has the same size)
+	printf 'one\n' >"$f"
+	settled "$f"
+	raw 'GET /kept.txt HTTP/1.0\r\n\r\n'
+	assert_body one
+	ln -sf "$BATS_TEST_TMPDIR/outside.txt" "$f"
+	raw 'GET /kept.txt HTTP/1.0\r\n\r\n'
+	assert_code_in 403 404
+	rm "$f"
+}
+
 # RFC 9112 §9.6: a lingering close (shutdown, then reading what still
 # comes) keeps a response from being reset by input the server has not
 # read.  A client that sent "close" and no body sends nothing more, so

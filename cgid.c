@@ -853,7 +853,7 @@ serve_quick(struct held *h)
 	static struct request req;
 	struct target t;
 	struct response r;
-	long long start = now_us();
+	long long start = log_enabled() ? now_us() : 0;
 	int n, status, rc;
 	socklen_t len = sizeof h->sndbuf;
 	ssize_t got;

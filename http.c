@@ -82,7 +82,7 @@ http_reason(int status)
 
 	if (status < 100 || status > 999)
 		return NULL;
-	snprintf(key, sizeof key, "%d", status);
+	key[http_num(key, (unsigned)status, 10)] = '\0';
 	return http_pair(reasons, key);
 }
 
@@ -229,19 +229,22 @@ parse_field(const char *p, const char *eol, struct request *req, int *status)
 }
 
 static int
-name_is(const struct header *h, const char *name)
+name_eq(const struct header *h, const char *name, size_t len)
 {
-	return strlen(name) == h->name_len &&
-	       strncasecmp(h->name, name, h->name_len) == 0;
+	return h->name_len == len && strncasecmp(h->name, name, len) == 0;
 }
+
+/* h's name is the string literal lit (field names are case-insensitive,
+ * RFC 9110 §5.1) */
+#define name_is(h, lit) name_eq(h, lit, sizeof lit - 1)
 
 const struct header *
 http_header(const struct request *req, const char *name, size_t *pos)
 {
-	size_t i = pos ? *pos : 0;
+	size_t i = pos ? *pos : 0, len = strlen(name);
 
 	for (; i < req->nheaders; i++)
-		if (name_is(&req->headers[i], name)) {
+		if (name_eq(&req->headers[i], name, len)) {
 			if (pos)
 				*pos = i + 1;
 			return &req->headers[i];
@@ -855,11 +858,8 @@ put(struct out *o, const char *s, size_t n)
 	o->len += n;
 }
 
-static void
-puts0(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
+/* a string literal, without its NUL */
+#define PUTS(o, s) put(o, s, sizeof s - 1)
 
 size_t
 http_num(char *buf, unsigned long long v, unsigned base)
@@ -889,7 +889,9 @@ http_serialize(const struct response *r, int minor, time_t now, char *buf,
 	struct out o = {buf, 0, size};
 	const char *reason = r->reason;
 	size_t reason_len = r->reason_len, i;
-	char date[32];
+	/* the Date field, made once a second */
+	static char date[32];
+	static time_t date_at = -1;
 
 	if (reason == NULL) {
 		reason = http_reason(r->status);
@@ -898,31 +900,35 @@ http_serialize(const struct response *r, int minor, time_t now, char *buf,
 		reason_len = strlen(reason);
 	}
 	/* RFC 9110 §6.2: we speak HTTP/1.1 to 1.0 and 1.1 clients alike. */
-	puts0(&o, "HTTP/1.1 ");
+	PUTS(&o, "HTTP/1.1 ");
 	putnum(&o, (unsigned)r->status);
 	put(&o, " ", 1);
 	put(&o, reason, reason_len);
-	puts0(&o, "\r\nDate: ");
-	put(&o, date, http_date(now, date));
+	PUTS(&o, "\r\nDate: ");
+	if (now != date_at) {
+		http_date(now, date);
+		date_at = now;
+	}
+	put(&o, date, 29);
 	if (!r->has_server)
-		puts0(&o, "\r\nServer: " SERVER_SOFTWARE);
+		PUTS(&o, "\r\nServer: " SERVER_SOFTWARE);
 	for (i = 0; i < r->nheaders; i++) {
-		puts0(&o, "\r\n");
+		PUTS(&o, "\r\n");
 		put(&o, r->headers[i].name, r->headers[i].name_len);
-		puts0(&o, ": ");
+		PUTS(&o, ": ");
 		put(&o, r->headers[i].value, r->headers[i].value_len);
 	}
 	if (r->chunked) {
-		puts0(&o, "\r\nTransfer-Encoding: chunked");
+		PUTS(&o, "\r\nTransfer-Encoding: chunked");
 	} else if (r->content_length >= 0) {
-		puts0(&o, "\r\nContent-Length: ");
+		PUTS(&o, "\r\nContent-Length: ");
 		putnum(&o, (unsigned long long)r->content_length);
 	}
 	if (r->close)
-		puts0(&o, "\r\nConnection: close");
+		PUTS(&o, "\r\nConnection: close");
 	else if (minor == 0)
-		puts0(&o, "\r\nConnection: keep-alive");
-	puts0(&o, "\r\n\r\n");
+		PUTS(&o, "\r\nConnection: keep-alive");
+	PUTS(&o, "\r\n\r\n");
 	return o.len > size ? -1 : (int)o.len;
 }
 

@@ -889,8 +889,10 @@ http_serialize(const struct response *r, int minor, time_t now, char *buf,
 	struct out o = {buf, 0, size};
 	const char *reason = r->reason;
 	size_t reason_len = r->reason_len, i;
-	/* the Date field, made once a second */
-	static char date[32];
+	/* the Date field, made once a second (initialized: in .data with
+	 * other small variables, not on a page of .bss of its own that a
+	 * process serving one request would fault in) */
+	static char date[32] = "Thu, 01 Jan 1970 00:00:00 GMT";
 	static time_t date_at = -1;
 
 	if (reason == NULL) {

@@ -170,9 +170,8 @@ file_resolve(const char *path, struct target *t)
  * time, which nobody can set; a file changed in the last DOC_CACHE_SETTLE
  * seconds is not kept, so that a write within the same tick of the
  * file system's clock, which would leave the time as it was, cannot
- * follow the read unseen.  Nor is a file on a network file system kept:
- * there a stat may be answered from the client's attribute cache (NFS:
- * up to a minute) where an open asks the server.
+ * follow the read unseen.  Only files on local file systems that the
+ * kernel writes are kept (local_fs).
  */
 struct cached {
 	struct stat st;
@@ -183,28 +182,34 @@ struct cached {
 static struct cached *cache;     /* DOC_CACHE entries, mapped on first use */
 static unsigned cache_next;      /* the entry to take next, in turn */
 
-/* Whether fd's file system answers a stat as the file is now: not one
- * over the network or in user space (statfs(2) f_type values). */
+/* Whether fd's file system is one whose stat shows every change of a
+ * file in its change time: a local one that the kernel writes (statfs(2)
+ * f_type values).  Not a network or FUSE one, which may answer from an
+ * attribute cache, nor a read-only image (squashfs, erofs, iso9660),
+ * whose times come from the image: another image mounted in its place
+ * may hold other bytes under the same inode, size and times. */
 static int
 local_fs(int fd)
 {
-	static const unsigned remote[] = {
-		0x6969,                /* NFS */
-		0xff534d42, 0xfe534d42, 0x517b, /* CIFS, SMB2, SMB */
-		0x65735546,            /* FUSE */
-		0x01021997,            /* 9P */
-		0x00c36400,            /* Ceph */
-		0x5346414f,            /* AFS */
+	static const unsigned local[] = {
+		0xef53,                /* ext2, ext3, ext4 */
+		0x58465342,            /* xfs */
+		0x9123683e,            /* btrfs */
+		0xf2f52010,            /* f2fs */
+		0x2fc12fc1,            /* zfs */
+		0x01021994, 0x858458f6, /* tmpfs, ramfs */
+		0x794c7630,            /* overlayfs (routers, containers) */
+		0x24051905, 0x72b6,    /* ubifs, jffs2 (flash) */
 	};
 	struct statfs sf;
 	size_t i;
 
 	if (fstatfs(fd, &sf) < 0)
 		return 0;
-	for (i = 0; i < sizeof remote / sizeof remote[0]; i++)
-		if ((unsigned)sf.f_type == remote[i])
-			return 0;
-	return 1;
+	for (i = 0; i < sizeof local / sizeof local[0]; i++)
+		if ((unsigned)sf.f_type == local[i])
+			return 1;
+	return 0;
 }
 
 /* Field by field: the padding of struct stat is not always set. */
@@ -665,7 +670,10 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 		return conn_respond_error(c, req, r);
 	}
 	fd = t->fd;
-	if (cfg.gzip_static && (gzip = gzip_twin(req, t, &gz, &fd)) == 2)
+	/* (a kept body has no twin: the listener sends --gzip-static
+	 * requests to a child) */
+	if (cfg.gzip_static && t->body == NULL &&
+	    (gzip = gzip_twin(req, t, &gz, &fd)) == 2)
 		st = &gz;
 	/* "INODE-SIZE-MTIME.NS" in hex: a new version of the file changes
 	 * it, and it is made without printf on every response */

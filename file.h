@@ -39,7 +39,8 @@ int open_beneath(int dir_fd, const char *name, int flags);
  * The listener's small documents in memory (-l), checked on every use.
  * file_cached fills t for path from the cache and returns 1, or returns
  * 0; file_cache_put keeps the regular file file_resolve found for path
- * when it is fit; file_cache_drop forgets it in a child, which does not have it.
+ * when it is fit; file_cache_drop forgets the cache in a child (which
+ * does not inherit it).
  */
 int file_cached(const char *path, struct target *t);
 void file_cache_put(const char *path, const struct target *t);

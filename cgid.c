@@ -836,7 +836,8 @@ struct held {
 	int fd;
 	int nrequests;             /* answered on it; 0: a new connection */
 	int sndbuf;                /* its socket's send buffer, once known */
-	long long until;           /* ms: closed if no request comes by then */
+	long long until;           /* ms: closed if no request comes by then
+	                              (TIMEOUT_IDLE_MS after the last answer) */
 	struct endpoints ep;
 };
 
@@ -903,6 +904,7 @@ serve_quick(struct held *h)
 	if (rc >= 0 && req.keep_alive && conn.status < 400) {
 		h->nrequests = conn.nrequests;
 		h->ep = conn.ep;
+		h->until = now_ms() + TIMEOUT_IDLE_MS;
 		return QUICK_HOLD;
 	}
 	return conn_must_linger(&conn) ? QUICK_LINGER : QUICK_DONE;
@@ -1159,11 +1161,8 @@ accept_loop(const int *fds, int n)
 				continue;
 			last = now_ms();
 			how = serve_quick(&held[i]);
-			if (how == QUICK_HOLD) {
-				held[i].until = now_ms() + TIMEOUT_IDLE_MS;
-				continue;
-			}
-			hand_over(take_held(i), how, fds, n, &waitmask);
+			if (how != QUICK_HOLD)
+				hand_over(take_held(i), how, fds, n, &waitmask);
 		}
 		for (i = 0; i < n && !stopping; i++) {
 			if (!(p[i].revents & POLLIN))
@@ -1194,7 +1193,6 @@ accept_loop(const int *fds, int n)
 				/* small responses go out at once */
 				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 				           sizeof one);
-				h.until = now_ms() + TIMEOUT_IDLE_MS;
 				held[nheld++] = h;
 				continue;
 			}

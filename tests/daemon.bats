@@ -241,7 +241,12 @@ slow_mark() {
 }
 
 @test "SIGTERM: a connection idle between requests is closed at once" {
-	daemon -- --grace 10
+	# cgid's own listening socket (TCP_DEFER_ACCEPT): the connection is
+	# accepted with its request, which the listener answers and holds.
+	# On a socket without it, an accept before the request's bytes gives
+	# the connection to a child, which keeps it up to its idle timeout
+	# within the grace period.
+	listen_daemon --grace 10
 	hold_open 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n'
 	kill -TERM "$SERVER_PID"
 	server_status 30
@@ -364,8 +369,10 @@ slow_mark() {
 
 @test "--max-connections 1: a connection idle between requests is closed to make room" {
 	# the listener answers the document and holds the connection, kept
-	# alive, for its next request (up to 5 s)
-	daemon -- --max-connections 1
+	# alive, for its next request (up to 5 s); cgid's own listening
+	# socket, so that the connection is accepted with its request (see
+	# the SIGTERM test above)
+	listen_daemon --max-connections 1
 	hold_open 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n'
 	http GET '/cgi-bin/hello?room'
 	assert_code 200

@@ -879,7 +879,7 @@ serve_quick(struct held *h)
 	if (h->sndbuf == 0 &&
 	    getsockopt(h->fd, SOL_SOCKET, SO_SNDBUF, &h->sndbuf, &len) < 0)
 		return QUICK_CHILD;
-	if (!file_cached(req.path, &t)) {
+	if (!file_cached(req.path, &t, h->nrequests > 0)) {
 		if (file_resolve(req.path, &t) != 0 || !S_ISREG(t.st.st_mode) ||
 		    t.path_info[0] != '\0' || t.st.st_size > SMALL_DOC) {
 			file_release(&t);
@@ -1068,7 +1068,7 @@ accept_loop(const int *fds, int n)
 	long long served = 0, reported_served = 0, last = now_ms();
 	long long watchdog_ms = 0, next_dog = 0, now, wake;
 	const char *v;
-	int i, j, k, fd, timeout, reported = 0, one = 1;
+	int i, j, k, fd, nw, timeout, reported = 0, one = 1;
 	struct held h;
 	enum quick how;
 
@@ -1076,7 +1076,7 @@ accept_loop(const int *fds, int n)
 		return;
 	kids = calloc((size_t)cfg.max_connections, sizeof *kids);
 	held = calloc((size_t)cfg.max_connections, sizeof *held);
-	p = calloc((size_t)(n + cfg.max_connections), sizeof *p);
+	p = calloc((size_t)(n + cfg.max_connections + 2), sizeof *p);
 	if (kids == NULL || held == NULL || p == NULL)
 		die("out of memory", NULL);
 	notify_init();
@@ -1147,13 +1147,18 @@ accept_loop(const int *fds, int n)
 			p[n + i].fd = held[i].fd;
 			p[n + i].events = POLLIN;
 		}
-		if (ppoll(p, (nfds_t)(n + nheld), timeout < 0 ? NULL : &ts,
-		          &waitmask) < 0) {
+		/* the cache's watches last: see file_cached */
+		nw = file_cache_fds(p + n + nheld);
+		if (ppoll(p, (nfds_t)(n + nheld + nw),
+		          timeout < 0 ? NULL : &ts, &waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
 			break;
 		}
+		for (i = n + nheld; i < n + nheld + nw; i++)
+			if (p[i].revents != 0)
+				file_cache_forget();
 		/* backwards: take_held moves the last one, already seen, into
 		 * the place of the one it takes */
 		for (i = nheld - 1; i >= 0 && !stopping; i--) {

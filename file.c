@@ -16,11 +16,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -159,22 +161,36 @@ file_resolve(const char *path, struct target *t)
 
 /*
  * The listener's cache of small documents.  A document it answers is
- * kept in memory with its status, and used again only while a stat of
- * the same path beneath the root gives the same device, inode, mode,
- * size, modification and change times: a file written, replaced,
+ * kept in memory with its status and used again only while nothing it
+ * was read from can have changed, so that a file written, replaced,
  * renamed, removed or made unreadable is seen at the next request, as
- * if it were opened again.  The check is one fstatat(2) instead of the
- * openat2, fstat, pread and close of a lookup.
- * It may follow a symbolic link that now leads out of the root, but only
- * to the very file that was read beneath it.  A write changes the change
- * time, which nobody can set; a file changed in the last DOC_CACHE_SETTLE
- * seconds is not kept, so that a write within the same tick of the
- * file system's clock, which would leave the time as it was, cannot
- * follow the read unseen.  Only files on local file systems that the
- * kernel writes are kept (local_fs).
+ * if it were opened again.  Two ways tell:
+ * - Events, for a connection the listener holds: inotify(7) watches on
+ *   the file and on every directory from the root down to it, and
+ *   /proc/self/mountinfo for mounts.  The listener polls them after its
+ *   connections (file_cache_fds) and forgets every copy at the first
+ *   event (file_cache_forget), before it reads a request.  A held
+ *   connection that poll found ready had its request begin before poll
+ *   looked at the watches, so every change made before the request is
+ *   seen without a system call of its own.
+ * - A stat, for a new connection (whose request may have come after
+ *   poll looked) and for a copy whose watches could not be set (no /proc
+ *   in a chroot, the user's inotify limits): fstatat(2) of the same path
+ *   beneath the root must give the same device, inode, mode, size,
+ *   modification and change times.  One system call instead of the
+ *   openat2, fstat, pread and close of a lookup.  It may follow a
+ *   symbolic link that now leads out of the root, but only to the very
+ *   file that was read beneath it.
+ * A write changes the change time, which nobody can set; a file changed
+ * in the last DOC_CACHE_SETTLE seconds is not kept, so that a write
+ * within the same tick of the file system's clock, which would leave the
+ * time as it was, cannot follow the read unseen.  Only files on local
+ * file systems that the kernel writes are kept (local_fs); a path with
+ * a symbolic link in it is kept only with the stat check.
  */
 struct cached {
 	struct stat st;
+	int watched;               /* events tell of changes, not a stat */
 	char path[DOC_CACHE_PATH]; /* the request path; "" for a free entry */
 	char body[SMALL_DOC];
 };
@@ -224,8 +240,104 @@ same_file(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+#ifndef CGID_NO_WATCH
+static int watch_fd = -1;        /* inotify: the kept files, their directories */
+static int mounts_fd = -1;       /* /proc/self/mountinfo, polled for mounts */
+
+/*
+ * Watch path (beneath the root) and each directory above it up to the
+ * root, then check that the path still names the file st describes:
+ * what changed before a watch was set shows in that stat, what changes
+ * after it is an event.  Each element is watched without following a
+ * symbolic link (a directory must be one), so that a link in the path,
+ * whose target would change unwatched, fails.  Returns 1 when every
+ * watch is set and the file is the same.
+ */
+static int
+watch_path(const char *path, const struct stat *st)
+{
+	enum {
+		DIR_EVENTS = IN_CREATE | IN_DELETE | IN_MOVED_FROM |
+		             IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF |
+		             IN_MOVE_SELF | IN_ONLYDIR,
+		FILE_EVENTS = IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF |
+		              IN_MOVE_SELF | IN_DONT_FOLLOW,
+	};
+	char name[24 + DOC_CACHE_PATH];
+	struct stat now;
+	size_t len = strlen(path), at;
+	int base;
+
+	if (mounts_fd < 0)
+		mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (watch_fd < 0)
+		watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (mounts_fd < 0 || watch_fd < 0)
+		return 0;
+	/* the root by its descriptor; ".../N/" follows it, for it is one */
+	base = snprintf(name, sizeof name, "/proc/self/fd/%d", cfg.root_fd);
+	if (base < 0 || (size_t)base + len >= sizeof name)
+		return 0;
+	memcpy(name + base, path, len + 1);
+	for (at = 0; at < len; at++) {
+		if (path[at] != '/')
+			continue;
+		name[base + at + (at == 0)] = '\0';
+		if (inotify_add_watch(watch_fd, name, at == 0 ? DIR_EVENTS :
+		                      DIR_EVENTS | IN_DONT_FOLLOW) < 0)
+			return 0;
+		name[base + at + (at == 0)] = path[at + (at == 0)];
+	}
+	return inotify_add_watch(watch_fd, name, FILE_EVENTS) >= 0 &&
+	       fstatat(cfg.root_fd, path + 1, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       same_file(&now, st);
+}
+
 int
-file_cached(const char *path, struct target *t)
+file_cache_fds(struct pollfd *p)
+{
+	int n = 0;
+
+	if (watch_fd >= 0)
+		p[n++] = (struct pollfd){.fd = watch_fd, .events = POLLIN};
+	/* mountinfo(5) shows a change of the mounts as POLLPRI */
+	if (mounts_fd >= 0)
+		p[n++] = (struct pollfd){.fd = mounts_fd, .events = POLLPRI};
+	return n;
+}
+
+void
+file_cache_forget(void)
+{
+	unsigned i;
+
+	/* the events are not read: closing removes them and every watch */
+	if (watch_fd >= 0)
+		close(watch_fd);
+	watch_fd = -1;
+	for (i = 0; cache != NULL && i < DOC_CACHE; i++)
+		cache[i].path[0] = '\0';
+}
+
+#else
+/* The router build (size before speed) checks every copy with a stat. */
+#define watch_path(path, st) 0
+
+int
+file_cache_fds(struct pollfd *p)
+{
+	(void)p;
+	return 0;
+}
+
+void
+file_cache_forget(void)
+{
+}
+#endif
+
+int
+file_cached(const char *path, struct target *t, int trust_events)
 {
 	struct cached *e;
 	struct stat st;
@@ -240,8 +352,9 @@ file_cached(const char *path, struct target *t)
 	if (i == DOC_CACHE)
 		return 0;
 	e = &cache[i];
-	if (fstatat(cfg.root_fd, path + 1, &st, 0) < 0 ||
-	    !same_file(&st, &e->st)) {
+	if (!(trust_events && e->watched) &&
+	    (fstatat(cfg.root_fd, path + 1, &st, 0) < 0 ||
+	     !same_file(&st, &e->st))) {
 		e->path[0] = '\0';
 		return 0;
 	}
@@ -284,6 +397,8 @@ file_cache_put(const char *path, const struct target *t)
 	}
 	e = &cache[cache_next++ % DOC_CACHE];
 	e->path[0] = '\0';
+	/* watched before it is read: a write after the read is an event */
+	e->watched = watch_path(path, &t->st);
 	if (pread(t->fd, e->body, (size_t)t->st.st_size, 0) != t->st.st_size)
 		return;
 	e->st = t->st;
@@ -294,6 +409,13 @@ void
 file_cache_drop(void)
 {
 	cache = NULL;          /* not mapped in a child (MADV_DONTFORK) */
+#ifndef CGID_NO_WATCH
+	if (watch_fd >= 0)
+		close(watch_fd);
+	if (mounts_fd >= 0)
+		close(mounts_fd);
+	watch_fd = mounts_fd = -1;
+#endif
 }
 
 /* Extension and media type pairs (see http_pair). */

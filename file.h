@@ -4,6 +4,7 @@
 #ifndef FILE_H
 #define FILE_H
 
+#include <poll.h>
 #include <sys/stat.h>
 
 #include "conn.h"
@@ -36,14 +37,19 @@ void file_release(struct target *t);
 int open_beneath(int dir_fd, const char *name, int flags);
 
 /*
- * The listener's small documents in memory (-l), checked on every use.
- * file_cached fills t for path from the cache and returns 1, or returns
- * 0; file_cache_put keeps the regular file file_resolve found for path
- * when it is fit; file_cache_drop forgets the cache in a child (which
- * does not inherit it).
+ * The listener's small documents in memory (-l).  file_cached fills t
+ * for path from the cache and returns 1, or returns 0; trust_events is
+ * set for a connection the listener held and poll found ready (its
+ * request began before poll looked at file_cache_fds).  file_cache_put
+ * keeps the regular file file_resolve found for path when it is fit.
+ * file_cache_fds fills up to two pollfds to poll after all others;
+ * when one shows an event, file_cache_forget forgets every copy.
+ * file_cache_drop forgets the cache in a child.
  */
-int file_cached(const char *path, struct target *t);
+int file_cached(const char *path, struct target *t, int trust_events);
 void file_cache_put(const char *path, const struct target *t);
+int file_cache_fds(struct pollfd *p);
+void file_cache_forget(void);
 void file_cache_drop(void);
 
 /* Answer a GET or HEAD for the regular file t; returns the status sent,

@@ -70,7 +70,8 @@ teardown() {
 # Sends the requests (\r and \n written as such) on one connection, BATCH
 # of them in one write, and reads each response by its framing
 # (Content-Length, chunked, none for HEAD, 204 and 304, else up to the
-# close).  Response N goes to DIR/N.head and DIR/N.body.  Prints
+# close).  A REQUEST "!COMMAND" is a shell command, run there (BATCH 1).
+# Response N goes to DIR/N.head and DIR/N.body.  Prints
 #   R N CODE BODY-BYTES CONNECTION   a line per response
 #   TIME SECONDS                     first write to last response
 #   END HOW SECONDS                  how the connection ended, and when
@@ -165,6 +166,11 @@ sub read_response {
 my $t0 = time;
 my ($n, $last) = (0, $t0);
 OUTER: for (my $i = 0; $i < @reqs; $i += $batch) {
+	if ($reqs[$i] =~ /\A!(.*)\z/s) {
+		die "a command needs BATCH 1\n" if $batch != 1;
+		system($1) == 0 or die "failed: $1\n";
+		next;
+	}
 	my $j = $i + $batch - 1;
 	$j = $#reqs if $j > $#reqs;
 	my $data = join '', @reqs[$i .. $j];
@@ -482,6 +488,43 @@ settled() {
 	raw 'GET /kept.txt HTTP/1.0\r\n\r\n'
 	assert_code_in 403 404
 	rm "$f"
+}
+
+# A connection the listener holds is answered from a kept copy with no
+# system call but its read and write: inotify tells of every change to
+# the file and to the directories above it, and mountinfo of mounts.
+@test "-l: a held connection's kept documents take no stat, and a change, a directory swapped or a mount shows at its next request" {
+	local d=$ROOT/held t=$BATS_TEST_TMPDIR
+	start_traced openat2,newfstatat
+	mkdir "$d"
+	printf 'one\n' >"$d/k.txt"
+	settled "$d/k.txt"
+	printf '#!/bin/sh\nwhile [ $(($(date +%%s) - $(stat -c %%Z "$1"))) -lt 3 ]; do sleep 0.2; done\n' >"$t/settle"
+	printf '#!/bin/sh\ngrep -cE "^[0-9]+ +(openat2|newfstatat)[(]" "%s" >"$1"\n' "$TRACE" >"$t/calls"
+	chmod 755 "$t/settle" "$t/calls"
+	local get='GET /held/k.txt HTTP/1.1\r\nHost: x\r\n\r\n' mount=()
+	if [ "$(id -u)" -eq 0 ]; then
+		mkdir "$t/over"
+		printf 'mnt\n' >"$t/over/k.txt"
+		mount=("!mount --bind $t/over $d" "$get" "!umount $d")
+	fi
+	converse 1 0 "$get" "!$t/calls $t/c1" "$get" "$get" "$get" "!$t/calls $t/c2" \
+		"!printf 'two\n' >$d/k.txt" "$get" \
+		"!$t/settle $d/k.txt" "$get" "$get" \
+		"!mkdir $d.new && printf 'new\n' >$d.new/k.txt && mv $d $d.old && mv $d.new $d" "$get" \
+		"!$t/settle $d/k.txt" "$get" "$get" "${mount[@]}" "$get"
+	# the three requests on the held connection: no lookup, no stat
+	[ "$(cat "$t/c1")" -eq "$(cat "$t/c2")" ] ||
+		fail "calls for kept copies: $(cat "$t/c1") before, $(cat "$t/c2") after"
+	local i want=(one one one one two two two new new new)
+	[ ${#mount[@]} -eq 0 ] || want+=(mnt)
+	want+=(new)
+	assert_responses ${#want[@]}
+	for i in "${!want[@]}"; do
+		response $((i + 1))
+		assert_body "${want[i]}"
+	done
+	rm -rf "$d" "$d.old"
 }
 
 # RFC 9112 §9.6: a lingering close (shutdown, then reading what still

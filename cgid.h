@@ -71,6 +71,8 @@
 #define DOC_CACHE 64              /* small documents the listener keeps (-l) */
 #define DOC_CACHE_PATH 256        /* their longest request path */
 #define DOC_CACHE_SETTLE 2        /* s: a file changed since is not kept */
+#define DOC_CACHE_RECHECK_MS 1000 /* a watched copy's stat, at least so often */
+#define DOC_CACHE_WATCHES 256     /* inotify watches before all are removed */
 
 /* Output buffering. */
 #define IO_BUF 65536              /* relay buffer between script and client */

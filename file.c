@@ -171,16 +171,20 @@ file_resolve(const char *path, struct target *t)
  *   connections (file_cache_fds) and forgets every copy at the first
  *   event (file_cache_forget), before it reads a request.  A held
  *   connection that poll found ready had its request begin before poll
- *   looked at the watches, so every change made before the request is
- *   seen without a system call of its own.
+ *   looked at the watches, so every change whose system call returned
+ *   before the request began is seen, with no system call of its own.
+ *   What raises no event (a write through Linux AIO, a splice into the
+ *   file before Linux 6.4, a zfs rollback, a change made directly in a
+ *   layer of an overlayfs) is caught by a stat at least every
+ *   DOC_CACHE_RECHECK_MS.
  * - A stat, for a new connection (whose request may have come after
  *   poll looked) and for a copy whose watches could not be set (no /proc
- *   in a chroot, the user's inotify limits): fstatat(2) of the same path
- *   beneath the root must give the same device, inode, mode, size,
- *   modification and change times.  One system call instead of the
- *   openat2, fstat, pread and close of a lookup.  It may follow a
- *   symbolic link that now leads out of the root, but only to the very
- *   file that was read beneath it.
+ *   in a chroot, a directory that may be searched but not read, the
+ *   user's inotify limits): fstatat(2) of the same path beneath the root
+ *   must give the same device, inode, mode, size, modification and
+ *   change times.  One system call instead of the openat2, fstat, pread
+ *   and close of a lookup.  It may follow a symbolic link that now leads
+ *   out of the root, but only to the very file that was read beneath it.
  * A write changes the change time, which nobody can set; a file changed
  * in the last DOC_CACHE_SETTLE seconds is not kept, so that a write
  * within the same tick of the file system's clock, which would leave the
@@ -191,12 +195,22 @@ file_resolve(const char *path, struct target *t)
 struct cached {
 	struct stat st;
 	int watched;               /* events tell of changes, not a stat */
+	long long checked;         /* ms: its last stat */
 	char path[DOC_CACHE_PATH]; /* the request path; "" for a free entry */
 	char body[SMALL_DOC];
 };
 
 static struct cached *cache;     /* DOC_CACHE entries, mapped on first use */
 static unsigned cache_next;      /* the entry to take next, in turn */
+
+/* The type of fd's file system (statfs(2) f_type), 0 if unknown. */
+static unsigned
+fs_type(int fd)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) == 0 ? (unsigned)sf.f_type : 0;
+}
 
 /* Whether fd's file system is one whose stat shows every change of a
  * file in its change time: a local one that the kernel writes (statfs(2)
@@ -217,13 +231,11 @@ local_fs(int fd)
 		0x794c7630,            /* overlayfs (routers, containers) */
 		0x24051905, 0x72b6,    /* ubifs, jffs2 (flash) */
 	};
-	struct statfs sf;
+	unsigned type = fs_type(fd);
 	size_t i;
 
-	if (fstatfs(fd, &sf) < 0)
-		return 0;
 	for (i = 0; i < sizeof local / sizeof local[0]; i++)
-		if ((unsigned)sf.f_type == local[i])
+		if (type == local[i])
 			return 1;
 	return 0;
 }
@@ -242,7 +254,24 @@ same_file(const struct stat *a, const struct stat *b)
 
 #ifndef CGID_NO_WATCH
 static int watch_fd = -1;        /* inotify: the kept files, their directories */
-static int mounts_fd = -1;       /* /proc/self/mountinfo, polled for mounts */
+static int mounts_fd = -1;       /* /proc/self/mountinfo; -2: none to be had */
+static int wds[DOC_CACHE_WATCHES]; /* the watches set */
+static int nwds;
+
+/* Watch name for mask; 0, or -1 when it cannot be watched. */
+static int
+watch(const char *name, unsigned mask)
+{
+	int wd = inotify_add_watch(watch_fd, name, mask), i;
+
+	if (wd < 0)
+		return -1;
+	for (i = 0; i < nwds && wds[i] != wd; i++)
+		;
+	if (i == nwds)
+		wds[nwds++] = wd;
+	return 0;
+}
 
 /*
  * Watch path (beneath the root) and each directory above it up to the
@@ -265,15 +294,28 @@ watch_path(const char *path, const struct stat *st)
 	};
 	char name[24 + DOC_CACHE_PATH];
 	struct stat now;
-	size_t len = strlen(path), at;
+	size_t len = strlen(path), at, depth = 1;
 	int base;
 
-	if (mounts_fd < 0)
+	if (mounts_fd == -1) {
 		mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-	if (watch_fd < 0)
+		/* a file of that name that is not procfs's tells nothing, and
+		 * then neither does /proc/self/fd */
+		if (mounts_fd >= 0 && fs_type(mounts_fd) != 0x9fa0) {
+			close(mounts_fd);
+			mounts_fd = -1;
+		}
+		if (mounts_fd == -1)
+			mounts_fd = -2;
+	}
+	if (watch_fd == -1 && mounts_fd >= 0)
 		watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (mounts_fd < 0 || watch_fd < 0)
+	if (watch_fd < 0)
 		return 0;
+	for (at = 0; at < len; at++)
+		depth += path[at] == '/';
+	if (nwds + depth > DOC_CACHE_WATCHES)
+		file_cache_forget();
 	/* the root by its descriptor; ".../N/" follows it, for it is one */
 	base = snprintf(name, sizeof name, "/proc/self/fd/%d", cfg.root_fd);
 	if (base < 0 || (size_t)base + len >= sizeof name)
@@ -283,12 +325,12 @@ watch_path(const char *path, const struct stat *st)
 		if (path[at] != '/')
 			continue;
 		name[base + at + (at == 0)] = '\0';
-		if (inotify_add_watch(watch_fd, name, at == 0 ? DIR_EVENTS :
-		                      DIR_EVENTS | IN_DONT_FOLLOW) < 0)
+		if (watch(name, at == 0 ? DIR_EVENTS
+		                        : DIR_EVENTS | IN_DONT_FOLLOW) < 0)
 			return 0;
 		name[base + at + (at == 0)] = path[at + (at == 0)];
 	}
-	return inotify_add_watch(watch_fd, name, FILE_EVENTS) >= 0 &&
+	return watch(name, FILE_EVENTS) == 0 &&
 	       fstatat(cfg.root_fd, path + 1, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       same_file(&now, st);
 }
@@ -309,14 +351,18 @@ file_cache_fds(struct pollfd *p)
 void
 file_cache_forget(void)
 {
+	char events[4096];
 	unsigned i;
 
-	/* the events are not read: closing removes them and every watch */
-	if (watch_fd >= 0)
-		close(watch_fd);
-	watch_fd = -1;
 	for (i = 0; cache != NULL && i < DOC_CACHE; i++)
 		cache[i].path[0] = '\0';
+	/* The watches go (each removal is an event), then the events are
+	 * read: whatever they told of, no copy is left.  (Closing the
+	 * descriptor would wait for the kernel's grace period, 10-25 ms.) */
+	while (nwds > 0)
+		inotify_rm_watch(watch_fd, wds[--nwds]);
+	while (watch_fd >= 0 && read(watch_fd, events, sizeof events) > 0)
+		;
 }
 
 #else
@@ -343,6 +389,7 @@ file_cached(const char *path, struct target *t, int trust_events)
 	struct stat st;
 	size_t i, len = strlen(path);
 	const char *slash;
+	long long now;
 
 	if (cache == NULL || len >= DOC_CACHE_PATH)
 		return 0;
@@ -352,11 +399,15 @@ file_cached(const char *path, struct target *t, int trust_events)
 	if (i == DOC_CACHE)
 		return 0;
 	e = &cache[i];
-	if (!(trust_events && e->watched) &&
-	    (fstatat(cfg.root_fd, path + 1, &st, 0) < 0 ||
-	     !same_file(&st, &e->st))) {
-		e->path[0] = '\0';
-		return 0;
+	now = now_ms();
+	if (!trust_events || !e->watched ||
+	    now - e->checked >= DOC_CACHE_RECHECK_MS) {
+		if (fstatat(cfg.root_fd, path + 1, &st, 0) < 0 ||
+		    !same_file(&st, &e->st)) {
+			e->path[0] = '\0';
+			return 0;
+		}
+		e->checked = now;
 	}
 	t->fd = -1;
 	t->dir_fd = cfg.root_fd;
@@ -402,6 +453,7 @@ file_cache_put(const char *path, const struct target *t)
 	if (pread(t->fd, e->body, (size_t)t->st.st_size, 0) != t->st.st_size)
 		return;
 	e->st = t->st;
+	e->checked = now_ms();
 	memcpy(e->path, path, len + 1);
 }
 

@@ -527,6 +527,39 @@ settled() {
 	rm -rf "$d" "$d.old"
 }
 
+# What raises no event (here a write through Linux AIO) is seen by the
+# stat that checks a watched copy at least once a second; and the
+# listener's watches stay bounded however many documents it has kept.
+@test "-l: a held copy is checked by a stat at least once a second, and the watches stay bounded" {
+	local t=$BATS_TEST_TMPDIR i reqs=()
+	"${CC:-cc}" -O2 -Wall -o "$t/aiowrite" "$TESTS_DIR/aiowrite.c"
+	start_server listen
+	mkdir "$ROOT/many"
+	for i in $(seq 300); do printf '%03d\n' "$i" >"$ROOT/many/$i.txt"; done
+	printf 'one\n' >"$ROOT/aio.txt"
+	settled "$ROOT/aio.txt"
+	printf '#!/bin/sh\nfor f in /proc/%s/fd/*; do [ "$(readlink "$f")" = anon_inode:inotify ] && grep -c "^inotify wd:" /proc/%s/fdinfo/${f##*/}; done >"$1"\nexit 0\n' \
+		"$SERVER_PID" "$SERVER_PID" >"$t/watches"
+	chmod 755 "$t/watches"
+	local get='GET /aio.txt HTTP/1.1\r\nHost: x\r\n\r\n'
+	for i in $(seq 300); do reqs+=("GET /many/$i.txt HTTP/1.1\r\nHost: x\r\n\r\n"); done
+	converse 1 0 "$get" "$get" "!$t/aiowrite $ROOT/aio.txt 'two\n'" "!sleep 1.2" "$get" \
+		"${reqs[@]}" "!$t/watches $t/w" \
+		"!printf 'new\n' >$ROOT/many/1.txt" "GET /many/1.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+	assert_responses 304
+	response 3
+	assert_body two
+	response 4
+	assert_body 001
+	response 303
+	assert_body 300
+	response 304
+	assert_body new
+	[ "$(cat "$t/w")" -gt 0 ] && [ "$(cat "$t/w")" -le 256 ] ||
+		fail "the listener's inotify watches: '$(cat "$t/w")'"
+	rm -rf "$ROOT/many" "$ROOT/aio.txt"
+}
+
 # RFC 9112 §9.6: a lingering close (shutdown, then reading what still
 # comes) keeps a response from being reset by input the server has not
 # read.  A client that sent "close" and no body sends nothing more, so

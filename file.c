@@ -295,18 +295,17 @@ watch_path(const char *path, const struct stat *st)
 	char name[24 + DOC_CACHE_PATH];
 	struct stat now;
 	size_t len = strlen(path), at, depth = 1;
-	int base;
+	int base, fd;
 
 	if (mounts_fd == -1) {
-		mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-		/* a file of that name that is not procfs's tells nothing, and
-		 * then neither does /proc/self/fd */
-		if (mounts_fd >= 0 && fs_type(mounts_fd) != 0x9fa0) {
-			close(mounts_fd);
-			mounts_fd = -1;
+		fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+		/* a file of that name not on procfs tells nothing, and then
+		 * neither does /proc/self/fd */
+		if (fd >= 0 && fs_type(fd) != 0x9fa0) {
+			close(fd);
+			fd = -1;
 		}
-		if (mounts_fd == -1)
-			mounts_fd = -2;
+		mounts_fd = fd >= 0 ? fd : -2;
 	}
 	if (watch_fd == -1 && mounts_fd >= 0)
 		watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);

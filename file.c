@@ -334,6 +334,21 @@ watch_path(const char *path, const struct stat *st)
 	       same_file(&now, st);
 }
 
+/* Whether copy e needs a stat before this use: it is not watched, the
+ * request is not a held connection's, or the last stat is
+ * DOC_CACHE_RECHECK_MS old.  Notes the time of the stat it asks for. */
+static int
+needs_stat(struct cached *e, int trust_events)
+{
+	long long now = now_ms();
+
+	if (trust_events && e->watched &&
+	    now - e->checked < DOC_CACHE_RECHECK_MS)
+		return 0;
+	e->checked = now;
+	return 1;
+}
+
 int
 file_cache_fds(struct pollfd *p)
 {
@@ -367,6 +382,7 @@ file_cache_forget(void)
 #else
 /* The router build (size before speed) checks every copy with a stat. */
 #define watch_path(path, st) 0
+#define needs_stat(e, trust_events) ((void)(trust_events), 1)
 
 int
 file_cache_fds(struct pollfd *p)
@@ -388,7 +404,6 @@ file_cached(const char *path, struct target *t, int trust_events)
 	struct stat st;
 	size_t i, len = strlen(path);
 	const char *slash;
-	long long now;
 
 	if (cache == NULL || len >= DOC_CACHE_PATH)
 		return 0;
@@ -398,15 +413,11 @@ file_cached(const char *path, struct target *t, int trust_events)
 	if (i == DOC_CACHE)
 		return 0;
 	e = &cache[i];
-	now = now_ms();
-	if (!trust_events || !e->watched ||
-	    now - e->checked >= DOC_CACHE_RECHECK_MS) {
-		if (fstatat(cfg.root_fd, path + 1, &st, 0) < 0 ||
-		    !same_file(&st, &e->st)) {
-			e->path[0] = '\0';
-			return 0;
-		}
-		e->checked = now;
+	if (needs_stat(e, trust_events) &&
+	    (fstatat(cfg.root_fd, path + 1, &st, 0) < 0 ||
+	     !same_file(&st, &e->st))) {
+		e->path[0] = '\0';
+		return 0;
 	}
 	t->fd = -1;
 	t->dir_fd = cfg.root_fd;
@@ -452,7 +463,8 @@ file_cache_put(const char *path, const struct target *t)
 	if (pread(t->fd, e->body, (size_t)t->st.st_size, 0) != t->st.st_size)
 		return;
 	e->st = t->st;
-	e->checked = now_ms();
+	if (e->watched)
+		e->checked = now_ms();  /* watch_path's stat */
 	memcpy(e->path, path, len + 1);
 }
 

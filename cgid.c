@@ -682,6 +682,28 @@ access_log(const struct conn *c, const struct request *req, long long start_us)
 	log_access(line);
 }
 
+/* -l: a pipe whose write end ([1]) only the listener keeps.  When it
+ * stops it closes that end: the read end, which every child has, then
+ * reads as at its end.  (-1 without one: poll skips it.) */
+static int stop_pipe[2] = {-1, -1};
+
+/*
+ * Keep-alive: wait up to TIMEOUT_IDLE_MS for the next request on fd.
+ * Returns 0 when none came, and at once when the listener stops (RFC
+ * 9112 §9.5: a connection idle between requests may be closed at any
+ * time), unless a request is there already.
+ */
+static int
+wait_next(int fd)
+{
+	struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+	                      {.fd = stop_pipe[0], .events = POLLIN}};
+
+	while (poll(p, 2, TIMEOUT_IDLE_MS) < 0 && errno == EINTR)
+		;
+	return p[0].revents != 0;
+}
+
 /* One request on c.  Returns 1 when the connection persists. */
 static int
 handle_request(struct conn *c)
@@ -704,8 +726,8 @@ handle_request(struct conn *c)
 			/* keep-alive: wait for the next request, then close;
 			 * its time counts from its first byte.  The client
 			 * needs a round trip to send it: wait, then read. */
-			got = wait_fd(c->rfd, POLLIN, TIMEOUT_IDLE_MS) > 0
-			      ? conn_fill(c, TIMEOUT_IDLE_MS) : -1;
+			got = wait_next(c->rfd) ? conn_fill(c, TIMEOUT_IDLE_MS)
+			                        : -1;
 			start = now_us();
 		} else {
 			if (head_deadline == 0)
@@ -1027,6 +1049,7 @@ hand_over(int fd, enum quick how, const int *fds, int n, const sigset_t *mask)
 			close(held[i].fd);
 		if (notify_fd >= 0)
 			close(notify_fd);
+		close(stop_pipe[1]);
 		file_cache_drop();
 		if (how == QUICK_LINGER)
 			conn_linger(fd, fd);
@@ -1055,7 +1078,8 @@ hand_over(int fd, enum quick how, const int *fds, int n, const sigset_t *mask)
  * a held connection, idle between requests, can be closed to make room
  * (the one idle longest; RFC 9112 §9.5 lets a server close an idle
  * connection at any time).  SIGTERM stops accepting, closes the held
- * connections and gives the children the grace period.  --idle-exit
+ * connections, has the children close theirs when idle between requests
+ * (stop_pipe) and gives them the grace period.  --idle-exit
  * ends the process when nothing has happened for that long.
  */
 static void
@@ -1074,6 +1098,7 @@ accept_loop(const int *fds, int n)
 
 	if (n < 1 || n > MAX_LISTEN)
 		return;
+	pipe2(stop_pipe, O_CLOEXEC);  /* Linux sets both or neither */
 	kids = calloc((size_t)cfg.max_connections, sizeof *kids);
 	held = calloc((size_t)cfg.max_connections, sizeof *held);
 	p = calloc((size_t)(n + cfg.max_connections + 2), sizeof *p);
@@ -1205,12 +1230,14 @@ accept_loop(const int *fds, int n)
 		}
 	}
 
-	/* Stop: no new connections, no more requests on the held ones (idle
-	 * between requests); the children get the grace period. */
+	/* Stop: no new connections, no more requests on the held ones or on
+	 * the children's (idle between requests); the children get the
+	 * grace period to finish the requests they serve. */
 	sigprocmask(SIG_SETMASK, &waitmask, NULL);
 	notify("STOPPING=1\nSTATUS=stopping, %d open", (int)children);
 	for (i = 0; i < n; i++)
 		close(fds[i]);
+	close(stop_pipe[1]);
 	while (nheld > 0)
 		close(take_held(nheld - 1));
 	free(p);

@@ -11,6 +11,7 @@ bats_require_minimum_version 1.5.0
 setup_file() {
 	prepare_root
 	write_client
+	write_settle
 
 	# Media types.
 	printf 'body { color: red; }\n' >"$ROOT/style.css"
@@ -420,10 +421,14 @@ paused_hello() {
 }
 
 # settled FILE  -- wait until FILE's change time is 3 s past, so that the
-# listener may keep it in memory (DOC_CACHE_SETTLE).
-settled() {
-	while [ $(($(date +%s) - $(stat -c %Z "$1"))) -lt 3 ]; do sleep 0.2; done
+# listener may keep it in memory (DOC_CACHE_SETTLE).  A program, so that
+# the keep-alive client can run it between requests too.
+SETTLE=$BATS_FILE_TMPDIR/settle
+write_settle() {
+	printf '#!/bin/sh\nwhile [ $(($(date +%%s) - $(stat -c %%Z "$1"))) -lt 3 ]; do sleep 0.2; done\n' >"$SETTLE"
+	chmod 755 "$SETTLE"
 }
+settled() { "$SETTLE" "$1"; }
 
 @test "-l: the listener keeps small documents in memory and sees every change at the next request" {
 	local f=$ROOT/kept.txt etag
@@ -499,9 +504,8 @@ settled() {
 	mkdir "$d"
 	printf 'one\n' >"$d/k.txt"
 	settled "$d/k.txt"
-	printf '#!/bin/sh\nwhile [ $(($(date +%%s) - $(stat -c %%Z "$1"))) -lt 3 ]; do sleep 0.2; done\n' >"$t/settle"
 	printf '#!/bin/sh\ngrep -cE "^[0-9]+ +(openat2|newfstatat)[(]" "%s" >"$1"\n' "$TRACE" >"$t/calls"
-	chmod 755 "$t/settle" "$t/calls"
+	chmod 755 "$t/calls"
 	local get='GET /held/k.txt HTTP/1.1\r\nHost: x\r\n\r\n' mount=()
 	if [ "$(id -u)" -eq 0 ]; then
 		mkdir "$t/over"
@@ -510,9 +514,9 @@ settled() {
 	fi
 	converse 1 0 "$get" "!$t/calls $t/c1" "$get" "$get" "$get" "!$t/calls $t/c2" \
 		"!printf 'two\n' >$d/k.txt" "$get" \
-		"!$t/settle $d/k.txt" "$get" "$get" \
+		"!$SETTLE $d/k.txt" "$get" "$get" \
 		"!mkdir $d.new && printf 'new\n' >$d.new/k.txt && mv $d $d.old && mv $d.new $d" "$get" \
-		"!$t/settle $d/k.txt" "$get" "$get" "${mount[@]}" "$get"
+		"!$SETTLE $d/k.txt" "$get" "$get" "${mount[@]}" "$get"
 	# the three requests on the held connection: no lookup, no stat
 	[ "$(cat "$t/c1")" -eq "$(cat "$t/c2")" ] ||
 		fail "calls for kept copies: $(cat "$t/c1") before, $(cat "$t/c2") after"

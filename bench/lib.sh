@@ -99,7 +99,7 @@ build_helpers() {
 		die "cannot compile bench/trivial.c"
 	musl-gcc $cflags -static -o "$BIN/trivial-musl" "$BENCH/trivial.c" ||
 		die "cannot compile bench/trivial.c with musl-gcc"
-	for p in startcost peakrss freeport; do
+	for p in startcost peakrss freeport upload; do
 		gcc $cflags -o "$BIN/$p" "$BENCH/$p.c" ||
 			die "cannot compile bench/$p.c"
 	done
@@ -518,13 +518,9 @@ transfer() {
 				2>>"$W/log/curl.log") || true
 			_want=$DOWN_BYTES ;;
 		upload)
-			_res=$(curl -sS --max-time "$XFER_TIMEOUT" -o "$W/body" \
-				-H 'Expect:' \
-				-H 'Content-Type: application/octet-stream' \
-				-X POST -T "$W/upload.bin" \
-				-w '%{http_code} %{size_upload} %{time_total}' \
-				"http://127.0.0.1:$(port_of "$1")/cgi-bin/sink.cgi" \
-				2>>"$W/log/curl.log") || true
+			_res=$("$BIN/upload" "$(port_of "$1")" /cgi-bin/sink.cgi \
+				"$W/upload.bin" "$W/body" "$XFER_TIMEOUT" \
+				2>>"$W/log/upload.log") || true
 			_want=$UP_BYTES ;;
 		esac
 		set -- "$1" "$2" "$3" $_res

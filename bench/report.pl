@@ -344,15 +344,23 @@ order each round.
   and the right body, and `big.cgi` with the right length. A server whose
   second request on a connection needs a new connection does not do
   keep-alive: n/a.
-- **Download and upload**: $m{xfer_best} `curl` transfers in a row per
-  round, of which the fastest counts:
-  `GET /cgi-bin/big.cgi?$m{down_bytes}` to `/dev/null`, and a POST of a
-  file of $m{up_bytes} bytes (`-X POST -T FILE`, which streams it, with a
-  Content-Length and without `Expect: 100-continue`) to `sink.cgi`. MB/s is bytes ÷ curl's total time. The status must be 200,
-  the download complete, and the count printed by `sink.cgi` equal to the
-  bytes sent. (With clients, servers and programs sharing two cores, a
-  transfer now and then runs at a fraction of the usual rate, with every
-  server alike: one transfer per round let those decide the medians.)
+- **Download and upload**: $m{xfer_best} transfers in a row per
+  round, of which the fastest counts: with curl,
+  `GET /cgi-bin/big.cgi?$m{down_bytes}` to `/dev/null`; with
+  `bench/upload.c`, a POST of a file of $m{up_bytes} bytes (with a
+  Content-Length and without `Expect: 100-continue`) to `sink.cgi`, the
+  file sent with `sendfile(2)`. MB/s is bytes ÷ the client's total time,
+  from before the connect to the end of the response. The status must be
+  200, the download complete, and the count printed by `sink.cgi` equal
+  to the bytes sent. (With clients, servers and programs sharing two
+  cores, a transfer now and then runs at a fraction of the usual rate,
+  with every server alike: one transfer per round let those decide the
+  medians.) Up to the run of 3e81658 uploads were made with curl
+  (`-X POST -T FILE`): curl copies every byte into its own buffer and out again,
+  and on two cores that held every fast server to about the same rate
+  (a server that read the body and discarded it, with no program at all,
+  took it at 2.0-3.2 GB/s, and cgid and lighttpd were both inside that
+  range), so the uploads measured curl more than the servers.
 - **Peak RSS**: `bench/peakrss.c` watches the processes that are children of
   the process the benchmark started (the socket activator, or the listening
   server) and carry the server's name: exactly the processes that each serve
@@ -398,7 +406,7 @@ The peers:
 Every server, and so every CGI program, runs as the user who runs the
 benchmark ($m{user} here); none drops privileges. All limits on requests per
 connection are raised beyond what a run sends, and no server writes an
-access log. The clients (ab, wrk, curl) and the servers share the
+access log. The clients (ab, wrk, curl, bench/upload.c) and the servers share the
 machine's $m{nproc} cores, so the numbers measure a server plus its client
 on this machine, and the ratios matter more than the absolute numbers. The
 load average above tells whether other work shared the machine too.

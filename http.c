@@ -659,8 +659,9 @@ http_normalize_path(const char *path, size_t len, char *out, size_t outsz)
 
 /* Chunked decoder states (RFC 9112 §7.1). */
 enum {
-	C_SIZE0, C_SIZE, C_EXT, C_SIZE_LF, C_DATA, C_DATA_CR, C_DATA_LF,
-	C_TRAILER0, C_TRAILER, C_TRAILER_LF, C_END_LF, C_DONE,
+	C_SIZE0, C_SIZE, C_EXT_BWS, C_EXT, C_SIZE_LF, C_DATA, C_DATA_CR,
+	C_DATA_LF, C_TRAILER0, C_TRAILER_NAME, C_TRAILER, C_TRAILER_LF,
+	C_END_LF, C_DONE,
 };
 
 static ssize_t
@@ -707,14 +708,24 @@ http_chunked_decode(struct chunked *c, char *buf, size_t *len)
 			}
 			if (c->state == C_SIZE0)
 				return chunk_fail(c, "missing chunk size");
-			if (ch == ';' || ch == ' ' || ch == '\t')
+			if (ch == ';')
 				c->state = C_EXT;
+			else if (ch == ' ' || ch == '\t')
+				c->state = C_EXT_BWS;
 			else if (ch == '\r')
 				c->state = C_SIZE_LF;
 			else if (ch == '\n')
 				goto size_done;
 			else
 				return chunk_fail(c, "invalid chunk size");
+			break;
+		case C_EXT_BWS:
+			/* §7.1.1: chunk-ext = *( BWS ";" ... ): after the
+			 * size, white space only before a ';' */
+			if (ch == ';')
+				c->state = C_EXT;
+			else if (ch != ' ' && ch != '\t')
+				return chunk_fail(c, "invalid chunk extension");
 			break;
 		case C_EXT:
 			/* chunk-ext is ignored but must hold no control bytes. */
@@ -759,7 +770,14 @@ http_chunked_decode(struct chunked *c, char *buf, size_t *len)
 				return chunk_fail(c, "malformed trailer field");
 			if (++c->ntrailers > MAX_HEADERS)
 				return chunk_fail(c, "too many trailer fields");
-			c->state = C_TRAILER;
+			c->state = C_TRAILER_NAME;
+			break;
+		case C_TRAILER_NAME:
+			/* §7.1.2: a trailer line is a field line, name ':' */
+			if (ch == ':')
+				c->state = C_TRAILER;
+			else if (!http_is_tchar(ch))
+				return chunk_fail(c, "malformed trailer field");
 			break;
 		case C_TRAILER:
 			/* trailer fields are checked for syntax and discarded */

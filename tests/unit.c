@@ -1082,6 +1082,7 @@ static const struct {
 	{S("5\r\nhello\r\n0\r\nX-T: 1\r\nY:2\r\n\r\nZ"), 28, S("hello")},
 	{S("0\r\nTrailer: a\tb c\r\n\r\n"), 21, S("")},
 	{S("0\r\nT: v\n\n"), 9, S("")},
+	{S("0\r\nT:\r\n\r\n"), 9, S("")},
 	/* incomplete */
 	{S(""), -2, S("")},
 	{S("5"), -2, S("")},
@@ -1116,6 +1117,14 @@ static const struct {
 	{S("0\r\nT: a\rb\r\n\r\n"), -1, S("")},
 	{S("0\r\nT: a\x01\r\n\r\n"), -1, S("")},
 	{S("0\r\nT: a\0\r\n\r\n"), -1, S("")},
+	/* §7.1.1: an extension begins with ';'; §7.1.2: a trailer line is
+	 * a field line */
+	{S("5 garbage\r\nhello\r\n0\r\n\r\n"), -1, S("")},
+	{S("5 \r\nhello\r\n0\r\n\r\n"), -1, S("")},
+	{S("5 x;a\r\nhello\r\n0\r\n\r\n"), -1, S("")},
+	{S("0\r\nnot a field\r\n\r\n"), -1, S("")},
+	{S("0\r\nT\r\n\r\n"), -1, S("")},
+	{S("0\r\nT v: x\r\n\r\n"), -1, S("")},
 };
 
 static void

@@ -25,11 +25,12 @@ PREFIX  ?= /usr/local
 
 # FRONTS=no leaves out the SCGI and FastCGI front ends, and puts size
 # before speed (-Oz, gcc 12 or clang; the listener checks its kept
-# documents with a stat per request, not with inotify): a router build.
+# documents with a stat per request, not with inotify; request bodies
+# are copied to the program, not spliced): a router build.
 FRONTS ?= yes
 SRCS = cgid.c http.c cgi.c conn.c file.c log.c
 ifeq ($(FRONTS),no)
-DEFS = -DCGID_NO_FRONTS -DCGID_NO_WATCH
+DEFS = -DCGID_NO_FRONTS -DCGID_NO_WATCH -DCGID_NO_SPLICE
 OPT ?= -Oz
 else
 SRCS += front.c scgi.c fastcgi.c wire.c

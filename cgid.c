@@ -160,6 +160,7 @@ hc_body_read(void *ctx, char *buf, size_t n)
 	return conn_read_body(hc->c, buf, n, &hc->body_left);
 }
 
+#ifndef CGID_NO_SPLICE
 static ssize_t
 hc_splice_in(void *ctx, int fd)
 {
@@ -167,6 +168,9 @@ hc_splice_in(void *ctx, int fd)
 
 	return conn_splice_body(hc->c, fd, &hc->body_left);
 }
+#else
+#define hc_splice_in NULL /* the body is copied (a size-first build) */
+#endif
 
 /* RFC 3875 §6.2: decide the response from the script's header block. */
 static int
@@ -178,7 +182,7 @@ hc_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 	size_t i;
 	int n, status;
 
-	/* §6.2.2: a local redirect is answered as a new GET */
+	/* §6.2.2: a local redirect is answered as a new GET (or HEAD) */
 	if ((n = cgi_local_redirect(h, hc->redirect)) != 0)
 		return n > 0 ? 1 : S_BAD_GATEWAY;
 	/* §6.2.3, §6.2.4: a client redirect is 302 unless Status says. */
@@ -223,7 +227,7 @@ hc_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 	if (hc->body_left > 0)
 		hc->close = 1;
 	r.close = hc->close || !req->keep_alive;
-	hc->close = r.close;
+	hc->close = hc->c->close = r.close;
 	n = http_serialize(&r, req->minor, time(NULL), o->p + o->len,
 	                   o->size - o->len);
 	if (n < 0) {
@@ -594,10 +598,6 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 		file_release(&t);
 		return respond_status(c, req, S_NOT_FOUND);
 	}
-	/* A document: the request body, if any, is not read, so the
-	 * connection cannot be reused. */
-	if (req->content_length > 0 || req->chunked)
-		req->keep_alive = 0;
 	switch (req->method) {
 	case M_GET:
 	case M_HEAD:
@@ -715,6 +715,7 @@ handle_request(struct conn *c)
 	ssize_t got;
 
 	c->status = 0;
+	c->close = 0;
 	c->bytes_out = 0;
 	c->floor = 0;
 	conn_compact(c);
@@ -769,7 +770,8 @@ handle_request(struct conn *c)
 		rc = dispatch(c, &req, redirect);
 		if (rc > -2)
 			break;
-		/* RFC 3875 §6.2.2: a local redirect is served as a new GET. */
+		/* RFC 3875 §6.2.2: a local redirect is served as a new GET
+		 * (or HEAD). */
 		if (rc == -3)
 			req.keep_alive = 0;
 		if (++redirects > MAX_LOCAL_REDIRECTS) {
@@ -792,15 +794,20 @@ handle_request(struct conn *c)
 			req.query_len = q ? strlen(q + 1) : 0;
 			req.target = redirect;
 			req.target_len = strlen(redirect);
-			req.method = M_GET;
-			req.method_s = "GET";
-			req.method_len = 3;
+			/* a HEAD stays a HEAD: its answer has no body
+			 * (RFC 9110 §9.3.2) */
+			if (req.method != M_HEAD) {
+				req.method = M_GET;
+				req.method_s = "GET";
+				req.method_len = 3;
+			}
 			req.content_length = -1;
 			req.chunked = 0;
 		}
 	}
 	access_log(c, &req, start);
-	return rc >= 0 && req.keep_alive && !(c->status >= 400);
+	/* RFC 9112 §9.6: after "close", no further request is read */
+	return rc >= 0 && req.keep_alive && !c->close;
 }
 
 /* This process's client connection. */
@@ -923,7 +930,7 @@ serve_quick(struct held *h)
 		log_error("%s: no room for the response", req.path);
 	file_release(&t);
 	access_log(&conn, &req, start);
-	if (rc >= 0 && req.keep_alive && conn.status < 400) {
+	if (rc >= 0 && req.keep_alive && !conn.close) {
 		h->nrequests = conn.nrequests;
 		h->ep = conn.ep;
 		h->until = now_ms() + TIMEOUT_IDLE_MS;

@@ -226,6 +226,7 @@ conn_read_body(struct conn *c, char *buf, size_t n, long long *left)
 	return -1;
 }
 
+#ifndef CGID_NO_SPLICE
 /* Splice results: bytes moved, or one of these. */
 static ssize_t
 splice_result(ssize_t r)
@@ -267,6 +268,7 @@ conn_splice_body(struct conn *c, int pipe_fd, long long *left)
 		*left -= r;
 	return splice_result(r);
 }
+#endif
 
 int
 conn_write(struct conn *c, const void *p, size_t n)
@@ -345,7 +347,11 @@ respond(struct conn *c, const struct request *req, struct response *r,
 	char head[MAX_CGI_HEAD + 1024];
 	int n;
 
-	if (req == NULL || !req->keep_alive)
+	/* RFC 9112 §6.3, §9.6: a request body is read by CGI programs
+	 * alone, whose responses are not made here; one left unread ends
+	 * the connection, so that none of its bytes is taken for a request */
+	if (req == NULL || !req->keep_alive || req->content_length > 0 ||
+	    req->chunked)
 		r->close = 1;
 	n = http_serialize(r, req ? req->minor : 0, time(NULL), head, sizeof head);
 	if (n < 0) {
@@ -355,6 +361,7 @@ respond(struct conn *c, const struct request *req, struct response *r,
 		n = http_serialize(r, 0, time(NULL), head, sizeof head);
 	}
 	c->status = r->status;
+	c->close = r->close;
 	if (req != NULL && req->method == M_HEAD)
 		len = 0;
 	c->bytes_out += (long long)len;

@@ -32,6 +32,8 @@ struct conn {
 	int nowait;                /* writes fail rather than wait for room */
 	int quiet;                 /* the last request asked for the end of
 	                              the connection and had no body */
+	int close;                 /* the response sent for the current
+	                              request said Connection: close */
 	char buf[IO_BUF];          /* input; last, so that a short request and
 	                              the fields above share a page */
 };

@@ -26,8 +26,8 @@
  * lighttpd both parse "Status:"), so the script's block is re-serialized
  * with the Status line first, hop-by-hop fields dropped, and the body
  * bounded by the script's Content-Length.  A local redirect (§6.2.2) is
- * served here, as in HTTP mode: the new path is run as a GET, or sent as
- * a document when it is not a CGI program.
+ * served here, as in HTTP mode: the new path is run as a GET (a HEAD stays
+ * a HEAD), or sent as a document when it is not a CGI program.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -337,7 +337,10 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 		env_adds(e, "PATH_TRANSLATED", buf);
 	}
 	if (rd != NULL) {
-		env_adds(e, "REQUEST_METHOD", "GET");
+		/* as in HTTP mode, a HEAD stays a HEAD */
+		const struct param *m = get(ps, "REQUEST_METHOD");
+		env_adds(e, "REQUEST_METHOD", m && m->value_len == 4 &&
+		         memcmp(m->value, "HEAD", 4) == 0 ? "HEAD" : "GET");
 		env_add(e, "QUERY_STRING", rd->query ? rd->query : "", rd->query_len);
 		env_adds(e, "REQUEST_URI", rd->uri);
 	} else {
@@ -407,7 +410,7 @@ run_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 	const char *reason;
 	int status;
 
-	/* §6.2.2: a local redirect is served here as a new GET */
+	/* §6.2.2: a local redirect is served here as a new GET (or HEAD) */
 	if ((status = cgi_local_redirect(h, r->redirect)) != 0)
 		return status > 0 ? 1 : S_BAD_GATEWAY;
 	/* §6.2.3, §6.2.4: a client redirect is 302 unless Status says. */

@@ -345,6 +345,27 @@ EOF
 	assert_header_match Content-Type '^text/plain'
 }
 
+@test "HEAD to a script that redirects locally: the target's head, no body, the connection kept" {
+	start_server listen
+	raw 'HEAD /cgi-bin/local-redirect.sh HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'
+	assert_no_body_then_next 200
+	assert_header Content-Length "$(wc -c <"$ROOT/other.html")"
+}
+
+@test "a script's 404 with its length keeps the connection, and says nothing of closing" {
+	start_server listen
+	raw 'GET /cgi-bin/t3-resp.sh?404 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'
+	grep -q T3-MISSING "$RAW" || fail "the script's body is missing"
+	perl -e '
+		my $all = do { local $/; open(my $f, "<", $ARGV[0]) or die; <$f> };
+		$all =~ m{\AHTTP/1\.1 404 [^\r\n]*\r\n((?:[^\r\n]+\r\n)*)\r\nT3-MISSING\n}
+			or die "the first response is not the 404 with its body\n";
+		$1 =~ /^Connection:/mi and die "the 404 has a Connection field\n";
+		substr($all, length($&)) =~ m{\AHTTP/1\.1 200 [^\0]*hello, world}
+			or die "no second response on the connection\n";
+	' "$RAW" || { show_file "raw response" "$RAW" >&2; return 1; }
+}
+
 @test "client redirect with a document keeps its status and body" {
 	start_server listen
 	http GET '/cgi-bin/t3-resp.sh?moved'

@@ -667,6 +667,12 @@ copy_tree() {
 	start_server listen
 	CGID=$save
 	check_serves
+	# its request bodies are copied to the program, not spliced
+	head -c 3000000 /dev/urandom >"$BATS_TEST_TMPDIR/body"
+	http POST /cgi-bin/cat.sh --data-binary "@$BATS_TEST_TMPDIR/body" \
+		-H 'Content-Type: application/octet-stream'
+	assert_code 200
+	cmp -s "$BATS_TEST_TMPDIR/body" "$BODY" || fail "the body came back changed"
 }
 
 @test "make static: ./cgid-static is linked statically with musl and serves; sizes" {

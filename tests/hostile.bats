@@ -84,6 +84,28 @@ SMUGGLED='GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'
 
 # --- request smuggling --------------------------------------------------------
 
+@test "a request body that nothing reads is never taken for a request" {
+	start_listen --list-dirs
+	local n
+	n=$(printf '%b' "$SMUGGLED" | wc -c)
+	# OPTIONS *, a directory's redirect, a listing, a document: each
+	# answered once, with Connection: close, the body left unread
+	expect_rejected "OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: $n\r\n\r\n$SMUGGLED" 204
+	assert_header Connection close
+	expect_rejected "GET /sub HTTP/1.1\r\nHost: x\r\nContent-Length: $n\r\n\r\n$SMUGGLED" 301
+	expect_rejected "GET /sub/ HTTP/1.1\r\nHost: x\r\nContent-Length: $n\r\n\r\n$SMUGGLED" 200
+	assert_header Connection close
+	expect_rejected "GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: $n\r\n\r\n$SMUGGLED" 200
+	# RFC 9112 §9.6: after a response that says close, nothing is read
+	expect_rejected "GET /sub HTTP/1.1\r\nHost: x\r\n\r\n$SMUGGLED" 301
+}
+
+@test "chunk extensions without ';' and trailer lines without ':' are refused" {
+	start_listen
+	expect_rejected "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5 garbage\r\nhello\r\n0\r\n\r\n$SMUGGLED" 400
+	expect_rejected "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nnot a field\r\n\r\n$SMUGGLED" 400
+}
+
 @test "CL.TE: Content-Length and Transfer-Encoding together are refused" {
 	start_listen
 	expect_rejected "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nContent-Length: 48\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n$SMUGGLED" 400

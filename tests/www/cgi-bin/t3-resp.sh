@@ -40,6 +40,11 @@ length)
 	printf 'Content-Type: text/plain\nContent-Length: 10\n\n'
 	echo T3-LENGTH
 	;;
+404)
+	printf 'Status: 404 Not Found\nContent-Type: text/plain\n'
+	printf 'Content-Length: 11\n\n'
+	echo T3-MISSING
+	;;
 *)
 	printf 'Content-Type: text/plain\n\n'
 	echo T3-CHUNKED

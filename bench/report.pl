@@ -182,9 +182,10 @@ if (@fail_notes) {
 	print "all five fail has no value; cgid gets one, and a failure of cgid fails\n";
 	print "the benchmark): ", join('; ', @fail_notes), ".\n";
 	if (grep { /mini_httpd/ } @fail_notes) {
-		print "mini_httpd 1.30 loses about half of its responses to large POSTs: the\n";
-		print "process that relays the request body to the program shuts the\n";
-		print "connection down while the response is being written.\n";
+		print "mini_httpd 1.30 loses most of its responses to large POSTs (about\n";
+		print "half when curl sends them, more slowly): the process that relays the\n";
+		print "request body to the program shuts the connection down while the\n";
+		print "response is being written.\n";
 	}
 	print "\n";
 }

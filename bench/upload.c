@@ -5,8 +5,9 @@
  *
  * Sends "POST PATH HTTP/1.1" with the file's Content-Length (no Expect:
  * 100-continue, Connection: close), then the file itself with
- * sendfile(2), reads the response to the end of the connection, writes
- * its body (the chunked coding removed) to BODY_OUT, and prints
+ * sendfile(2), reads the response (while sending, as curl does) to the
+ * end of the connection, writes its body (the chunked coding removed) to
+ * BODY_OUT, and prints
  * "STATUS BYTES_SENT SECONDS" as curl's -w '%{http_code} %{size_upload}
  * %{time_total}' would; the time runs from before the connect to the
  * end of the response.  curl reads the file into its own buffer and
@@ -16,8 +17,10 @@
  * own work decides.  Killed by SIGALRM after SECONDS (no output: the
  * transfer failed). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +72,7 @@ main(int argc, char **argv)
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	char head[512], *body;
 	struct stat st;
-	off_t sent = 0;
+	off_t sent = 0, size;
 	size_t have = 0, blen;
 	ssize_t n;
 	double t0;
@@ -86,6 +89,7 @@ main(int argc, char **argv)
 		perror(argv[3]);
 		return 1;
 	}
+	size = st.st_size;
 	sa.sin_port = htons((unsigned short)atoi(argv[1]));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	n = snprintf(head, sizeof head,
@@ -100,14 +104,29 @@ main(int argc, char **argv)
 		perror("upload: connect");
 		return 1;
 	}
-	/* a server that answers early (413) stops the sending; its answer
-	 * is still read and reported */
-	while (sent < st.st_size &&
-	       sendfile(s, fd, &sent, (size_t)(st.st_size - sent)) > 0)
-		;
-	while (have < RESP_MAX &&
-	       (n = read(s, resp + have, RESP_MAX - have)) > 0)
-		have += (size_t)n;
+	/* Send and read at once, as curl does: a server may answer before
+	 * it has read the whole body (413), or close with some of it unread,
+	 * and its answer must not be lost behind the sending. */
+	fcntl(s, F_SETFL, O_NONBLOCK);
+	for (;;) {
+		struct pollfd p = {.fd = s, .events = POLLIN};
+		if (sent < size)
+			p.events |= POLLOUT;
+		if (poll(&p, 1, -1) < 0)
+			continue;
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(s, resp + have, RESP_MAX - have);
+			if (n > 0 && (have += (size_t)n) < RESP_MAX)
+				continue;
+			if (n < 0 && errno == EAGAIN)
+				continue;
+			break; /* the end, an error, or no more room */
+		}
+		if ((p.revents & POLLOUT) &&
+		    sendfile(s, fd, &sent, (size_t)(size - sent)) <= 0 &&
+		    errno != EAGAIN)
+			size = sent; /* the server stopped reading */
+	}
 	resp[have] = '\0';
 	sscanf(resp, "HTTP/1.%*d %d", &status);
 	body = strstr(resp, "\r\n\r\n");

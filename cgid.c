@@ -1204,6 +1204,11 @@ accept_loop(const int *fds, int n)
 		for (i = 0; i < n && !stopping; i++) {
 			if (!(p[i].revents & POLLIN))
 				continue;
+			/* full, with no idle connection to close: the rest
+			 * wait in the backlog (one poll may find several
+			 * listeners ready) */
+			if (children + nheld >= cfg.max_connections && nheld == 0)
+				break;
 			fd = accept4(p[i].fd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd < 0) {
 				if (errno != EAGAIN && errno != EINTR &&

@@ -367,6 +367,36 @@ stop_closes_idle() {
 	assert_code 200
 }
 
+@test "--max-connections 1 with two listeners ready at once: the limit holds, no place is lost" {
+	local port2
+	port2=$(free_port)
+	listen_daemon --max-connections 1 -l "127.0.0.1:$port2"
+	wait_listen "$port2"
+	# both connections wait in their backlogs while the listener is
+	# stopped, so that one poll finds both listeners ready
+	kill -STOP "$SERVER_PID"
+	bg_get a '/cgi-bin/slow.sh?1'
+	PORT=$port2 bg_get b '/cgi-bin/slow.sh?1'
+	sleep 0.5
+	kill -CONT "$SERVER_PID"
+	local i n most=0
+	for ((i = 0; i < 8; i++)); do
+		n=$(pgrep -c -P "$SERVER_PID" || true)
+		[ "$n" -gt "$most" ] && most=$n
+		sleep 0.1
+	done
+	bg_wait a
+	bg_wait b
+	[ "$most" -le 1 ] || fail "$most connection processes at once"
+	[ "$(cat "$BATS_TEST_TMPDIR/a.code")" = 200 ] || fail "a: $(cat "$BATS_TEST_TMPDIR/a.code")"
+	[ "$(cat "$BATS_TEST_TMPDIR/b.code")" = 200 ] || fail "b: $(cat "$BATS_TEST_TMPDIR/b.code")"
+	# both places are free again: a new connection is served
+	http GET '/cgi-bin/hello?after'
+	assert_code 200
+	PORT=$port2 http GET '/cgi-bin/hello?after2'
+	assert_code 200
+}
+
 @test "--max-connections 1: a burst of 20 connections is served in turn, no crash" {
 	daemon -- --max-connections 1
 	http GET /hello.txt

@@ -677,7 +677,9 @@ file_list(struct conn *c, const struct request *req)
 		size_t before = len;
 		if (file_url_encode(sorted[i], href, sizeof href) < 0)
 			continue;
-		page_put(page, &len, room, "<li><a href=\"", 0);
+		/* "./" first: a name with ':' in its first segment would
+		 * be read as a scheme, "javascript:" too (RFC 3986 §4.2) */
+		page_put(page, &len, room, "<li><a href=\"./", 0);
 		page_put(page, &len, room, href, 1);
 		page_put(page, &len, room, "\">", 0);
 		page_put(page, &len, room, sorted[i], 1);

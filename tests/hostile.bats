@@ -661,6 +661,19 @@ refuse() {
 		/cgi-bin/sys/env /loop /loop/x
 }
 
+@test "a listed name with ':' stays a relative link (--list-dirs)" {
+	mkdir -p "$ROOT/colon"
+	: >"$ROOT/colon/javascript:alert(1)"
+	start_listen --list-dirs
+	local rc=0
+	http GET /colon/ || rc=$?
+	rm -rf "$ROOT/colon"
+	[ "$rc" -eq 0 ] || return 1
+	assert_code 200
+	assert_body_contains 'href="./javascript:alert(1)"'
+	refute_body_contains 'href="javascript:'
+}
+
 @test "hidden files and directories are never served, run or listed" {
 	start_listen --list-dirs
 	refuse /.hidden /%2ehidden /%2Ehidden /.git/config /.git/ /.git /%2egit/config \

@@ -67,8 +67,7 @@ env_add(struct env *e, const char *name, const char *value, size_t vlen)
 	e->vars[e->n] = NULL;
 }
 
-/* Append sep (two bytes) and value to the last entry added. */
-static void
+void
 env_join(struct env *e, const char *sep, const char *value, size_t vlen)
 {
 	char *end;

@@ -619,40 +619,12 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 	return rc;
 }
 
-/* A quoted field of the access log: '"' and '\\' escaped as \" and \\,
- * control bytes as '?', so that no client can forge a field; "-" when
- * empty.  Returns the new length of line. */
-static size_t
-log_quoted(char *line, size_t len, size_t size, const char *s, size_t n)
-{
-	size_t i;
-
-	if (len + 3 >= size)
-		return len;
-	line[len++] = '"';
-	if (s == NULL || n == 0)
-		line[len++] = '-';
-	for (i = 0; s != NULL && i < n && len + 4 < size; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '"' || ch == '\\')
-			line[len++] = '\\';
-		line[len++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-	}
-	line[len++] = '"';
-	line[len] = '\0';
-	return len;
-}
-
-/* One line per request: the Combined Log Format and the duration in
- * microseconds.  The request line is logged as it arrived. */
+/* One line per request; the request line is logged as it arrived. */
 static void
 access_log(const struct conn *c, const struct request *req, long long start_us)
 {
-	char line[4096], when[32];
 	const struct header *ref, *ua;
 	const char *rl = c->buf, *end = c->buf + c->end, *nl;
-	struct timespec ts;
-	size_t len;
 
 	if (!log_enabled())
 		return;
@@ -665,21 +637,10 @@ access_log(const struct conn *c, const struct request *req, long long start_us)
 		nl = end;
 	if (nl > rl && nl[-1] == '\r')
 		nl--;
-	log_date(time(NULL), 1, when);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	len = (size_t)snprintf(line, sizeof line, "%s - - [%s] ", c->ep.remote_addr,
-	                       when);
-	len = log_quoted(line, len, sizeof line - 64, rl, (size_t)(nl - rl));
-	len += (size_t)snprintf(line + len, sizeof line - len, " %d %lld ",
-	                        c->status, c->bytes_out);
-	len = log_quoted(line, len, sizeof line - 40, ref ? ref->value : NULL,
-	                 ref ? ref->value_len : 0);
-	line[len++] = ' ';
-	len = log_quoted(line, len, sizeof line - 32, ua ? ua->value : NULL,
-	                 ua ? ua->value_len : 0);
-	snprintf(line + len, sizeof line - len, " %lld",
-	         (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - start_us);
-	log_access(line);
+	log_access(c->ep.remote_addr, rl, (size_t)(nl - rl), c->status,
+	           c->bytes_out, ref ? ref->value : NULL, ref ? ref->value_len : 0,
+	           ua ? ua->value : NULL, ua ? ua->value_len : 0,
+	           now_us() - start_us);
 }
 
 /* -l: a pipe whose write end ([1]) only the listener keeps.  When it

@@ -141,7 +141,12 @@ int log_open(const char *dest, int client_fd);
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_script(const char *script, const char *line, size_t len);
-void log_access(const char *line);
+/* One access log line: the Combined Log Format (the request line rl as
+ * it arrived, the referrer, the user agent; NULL or empty: "-") and the
+ * duration in microseconds. */
+void log_access(const char *addr, const char *rl, size_t rl_len, int status,
+                long long bytes, const char *ref, size_t ref_len,
+                const char *ua, size_t ua_len, long long us);
 /* Is anything logged at all (--log none)? */
 int log_enabled(void);
 /* UTC time as "2026-01-31T23:59:59Z " (clf = 0) or in the Common Log

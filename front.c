@@ -62,6 +62,8 @@ struct run {
 	int complete;              /* the response was ended */
 	int error;                 /* status the engine wants answered */
 	char *redirect;            /* Location of a local redirect */
+	int head;                  /* the request is a HEAD */
+	int no_body;               /* the response has none (RFC 9110 §6.4.1) */
 };
 
 static int
@@ -87,6 +89,14 @@ get(const struct params *ps, const char *name)
 	return p != NULL && p->value_len > 0 ? p : NULL;
 }
 
+static int
+is_head(const struct params *ps)
+{
+	const struct param *m = get(ps, "REQUEST_METHOD");
+
+	return m != NULL && m->value_len == 4 && memcmp(m->value, "HEAD", 4) == 0;
+}
+
 /* Is the front's parameter passed to the script? */
 static int
 pass_param(const struct param *p, const struct redirect *rd)
@@ -101,9 +111,10 @@ pass_param(const struct param *p, const struct redirect *rd)
 		"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "NOTIFY_SOCKET",
 		"PROTO", "SCGI",
 		/* request headers HTTP mode does not pass (httpoxy, the proxy's
-		 * credentials, the body's own variables) */
+		 * credentials, the body's own variables; the coding of a body
+		 * the script reads decoded, RFC 3875 §4.2) */
 		"HTTP_PROXY", "HTTP_PROXY_AUTHORIZATION", "HTTP_CONTENT_LENGTH",
-		"HTTP_CONTENT_TYPE",
+		"HTTP_CONTENT_TYPE", "HTTP_TRANSFER_ENCODING",
 	};
 	size_t i;
 	int k;
@@ -301,13 +312,20 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 	env_init(e);
 	env_add_config(e);
 	for (i = 0; i < ps->n; i++) {
-		const struct param *p = &ps->p[i];
+		const struct param *p = &ps->p[i], *q;
 		char name[MAX_PARAM_NAME + 1];
-		if (!pass_param(p, rd))
-			continue;
+		if (!pass_param(p, rd) ||
+		    params_find(ps, p->name, p->name_len) != p)
+			continue; /* a repeated header: joined with its first */
 		memcpy(name, p->name, p->name_len);
 		name[p->name_len] = '\0';
 		env_add(e, name, p->value, p->value_len);
+		/* as in HTTP mode: ", " between the values (Cookie "; ") */
+		for (q = p + 1; q < ps->p + ps->n; q++)
+			if (q->name_len == p->name_len &&
+			    memcmp(q->name, p->name, p->name_len) == 0)
+				env_join(e, is(p, "HTTP_COOKIE") ? "; " : ", ",
+				         q->value, q->value_len);
 	}
 	env_adds(e, "SCRIPT_NAME", log_name);
 	rl = strlen(cfg.root_real);
@@ -338,9 +356,7 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 	}
 	if (rd != NULL) {
 		/* as in HTTP mode, a HEAD stays a HEAD */
-		const struct param *m = get(ps, "REQUEST_METHOD");
-		env_adds(e, "REQUEST_METHOD", m && m->value_len == 4 &&
-		         memcmp(m->value, "HEAD", 4) == 0 ? "HEAD" : "GET");
+		env_adds(e, "REQUEST_METHOD", is_head(ps) ? "HEAD" : "GET");
 		env_add(e, "QUERY_STRING", rd->query ? rd->query : "", rd->query_len);
 		env_adds(e, "REQUEST_URI", rd->uri);
 	} else {
@@ -415,6 +431,9 @@ run_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 		return status > 0 ? 1 : S_BAD_GATEWAY;
 	/* §6.2.3, §6.2.4: a client redirect is 302 unless Status says. */
 	status = h->status ? h->status : h->location ? S_FOUND : S_OK;
+	/* RFC 9110 §6.4.1: no body for HEAD, 1xx, 204 and 304, as in HTTP
+	 * mode: what the script writes is dropped, and the stream ends */
+	r->no_body = r->head || status < 200 || status == 204 || status == 304;
 	reason = http_reason(status);
 	n = (size_t)snprintf(buf, sizeof buf, "Status: %d %.*s\r\n", status,
 	                     h->status && h->reason_len > 0 ? (int)h->reason_len
@@ -429,7 +448,8 @@ run_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 	    put_field(buf, sizeof buf, &n, "Location", 8, h->location,
 	              h->location_len) < 0)
 		return S_BAD_GATEWAY;
-	if (h->content_length >= 0) {
+	/* §8.6: none in a 1xx or 204 */
+	if (h->content_length >= 0 && (!r->no_body || r->head || status == 304)) {
 		char cl[24];
 		int k = snprintf(cl, sizeof cl, "%lld", h->content_length);
 		if (put_field(buf, sizeof buf, &n, "Content-Length", 14, cl,
@@ -448,7 +468,7 @@ run_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 		return S_BAD_GATEWAY;
 	memcpy(buf + n, "\r\n", 2);
 	n += 2;
-	r->declared = h->content_length;
+	r->declared = r->no_body ? -1 : h->content_length;
 	r->fr->frame(r->fr->proto, buf, n, o);
 	r->fr->status = status;
 	r->head_sent = 1;
@@ -460,6 +480,8 @@ run_body(void *ctx, const char *p, size_t n, struct obuf *o)
 {
 	struct run *r = ctx;
 
+	if (r->no_body)
+		return;
 	if (r->declared >= 0 && r->sent + (long long)n > r->declared) {
 		if (r->sent <= r->declared && n > 0)
 			log_error("script wrote more than its Content-Length");
@@ -517,9 +539,10 @@ answer(struct front *fr, int status)
 	return 0;
 }
 
-/* Send the document t (the target of a local redirect). */
+/* Send the document t (the target of a local redirect); its head alone
+ * for a HEAD. */
 static int
-send_document(struct front *fr, const struct target *t)
+send_document(struct front *fr, const struct target *t, int head)
 {
 	char buf[IO_BUF / 2];
 	struct stat st;
@@ -539,7 +562,7 @@ send_document(struct front *fr, const struct target *t)
 	fr->status = S_OK;
 	if (fr->send(fr->proto, buf, (size_t)k) < 0)
 		goto fail;
-	for (left = st.st_size; left > 0; left -= n) {
+	for (left = head ? 0 : st.st_size; left > 0; left -= n) {
 		n = read(fd, buf, left < (off_t)sizeof buf ? (size_t)left : sizeof buf);
 		if (n <= 0 || fr->send(fr->proto, buf, (size_t)n) < 0)
 			goto fail;
@@ -568,36 +591,34 @@ redirect_to(struct redirect *rd, const char *location)
 	return 0;
 }
 
-/* One access log line, in the Combined Log Format as in HTTP mode, from
- * the front's description of the request. */
+/* One access log line, as in HTTP mode, from the front's description of
+ * the request. */
 static void
 access_log(const struct front *fr, const struct params *ps, long long start)
 {
 	static const char *const names[] = {
-		"REMOTE_ADDR", "REQUEST_METHOD", "REQUEST_URI", "SERVER_PROTOCOL",
-		"HTTP_REFERER", "HTTP_USER_AGENT",
+		"REQUEST_METHOD", "REQUEST_URI", "SERVER_PROTOCOL",
 	};
-	const struct param *v[6];
-	char line[4096], when[64];
-	struct tm tm;
-	time_t t = time(NULL);
-	size_t i;
+	const struct param *ip = get(ps, "REMOTE_ADDR");
+	const struct param *ref = get(ps, "HTTP_REFERER");
+	const struct param *ua = get(ps, "HTTP_USER_AGENT");
+	char rl[3 * 1024], addr[64];
+	size_t i, n = 0;
 
-	for (i = 0; i < 6; i++)
-		v[i] = get(ps, names[i]);
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-#define F(k) v[k] ? (int)(v[k]->value_len > 1000 ? 1000 : v[k]->value_len) : 1, \
-             v[k] ? v[k]->value : "-"
-	snprintf(line, sizeof line,
-	         "%.*s - - [%s] \"%.*s %.*s %.*s\" %d %lld \"%.*s\" \"%.*s\" %lld",
-	         F(0), when, F(1), F(2), F(3), fr->status, fr->bytes_out, F(4),
-	         F(5), now_us() - start);
-#undef F
-	for (char *p = line; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	log_access(line);
+	if (!log_enabled())
+		return;
+	/* the request line rebuilt: "METHOD URI PROTOCOL" */
+	for (i = 0; i < 3; i++) {
+		const struct param *v = get(ps, names[i]);
+		n += (size_t)snprintf(rl + n, sizeof rl - n, "%s%.*s", i ? " " : "",
+		                      v ? (int)(v->value_len > 1000 ? 1000 : v->value_len) : 1,
+		                      v ? v->value : "-");
+	}
+	snprintf(addr, sizeof addr, "%.*s", ip ? (int)ip->value_len : 1,
+	         ip ? ip->value : "-");
+	log_access(addr, rl, n, fr->status, fr->bytes_out,
+	           ref ? ref->value : NULL, ref ? ref->value_len : 0,
+	           ua ? ua->value : NULL, ua ? ua->value_len : 0, now_us() - start);
 }
 
 int
@@ -609,7 +630,7 @@ front_request(struct front *fr, const struct params *ps)
 	char log_name[MAX_PATH];
 	struct target t;
 	long long start = now_us();
-	int redirects = 0, status, doc, rc = -1;
+	int redirects = 0, status, doc, rc = -1, head = is_head(ps);
 	struct redirect *rdp = NULL;
 
 	fr->status = 0;
@@ -617,7 +638,7 @@ front_request(struct front *fr, const struct params *ps)
 	fr->bytes_out = 0;
 	fr->in_sync = 1;
 	for (;;) {
-		struct run r = {fr, -1, 0, 0, 0, 0, location};
+		struct run r = {fr, -1, 0, 0, 0, 0, location, head, 0};
 		struct cgi_front f = {
 			.ctx = &r, .in_fd = fr->in_fd, .out_fd = fr->out_fd,
 			.body_read = fr->body_read && !rdp ? run_body_read : NULL,
@@ -637,7 +658,7 @@ front_request(struct front *fr, const struct params *ps)
 			break;
 		}
 		if (doc) {
-			rc = send_document(fr, &t);
+			rc = send_document(fr, &t, head);
 			file_release(&t);
 			break;
 		}

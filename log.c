@@ -185,8 +185,47 @@ log_enabled(void)
 	return dest != LOG_TO_NONE;
 }
 
-void
-log_access(const char *line)
+/* A quoted field of the access log: '"' and '\\' escaped as \" and \\,
+ * control bytes as '?', so that no client can forge a field; "-" when
+ * empty.  Returns the new length of line. */
+static size_t
+quoted(char *line, size_t len, size_t size, const char *s, size_t n)
 {
-	emit(LOG_INFO, "", line, strlen(line));
+	size_t i;
+
+	if (len + 3 >= size)
+		return len;
+	line[len++] = '"';
+	if (s == NULL || n == 0)
+		line[len++] = '-';
+	for (i = 0; s != NULL && i < n && len + 4 < size; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\')
+			line[len++] = '\\';
+		line[len++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	line[len++] = '"';
+	line[len] = '\0';
+	return len;
+}
+
+void
+log_access(const char *addr, const char *rl, size_t rl_len, int status,
+           long long bytes, const char *ref, size_t ref_len,
+           const char *ua, size_t ua_len, long long us)
+{
+	char line[4096], when[32];
+	size_t len;
+
+	log_date(time(NULL), 1, when);
+	len = (size_t)snprintf(line, sizeof line, "%.64s - - [%s] ", addr, when);
+	sanitize(line, len);
+	len = quoted(line, len, sizeof line - 64, rl, rl_len);
+	len += (size_t)snprintf(line + len, sizeof line - len, " %d %lld ",
+	                        status, bytes);
+	len = quoted(line, len, sizeof line - 40, ref, ref_len);
+	line[len++] = ' ';
+	len = quoted(line, len, sizeof line - 32, ua, ua_len);
+	len += (size_t)snprintf(line + len, sizeof line - len, " %lld", us);
+	emit(LOG_INFO, "", line, len);
 }

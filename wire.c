@@ -24,7 +24,7 @@ wire_name_ok(const char *name, size_t len)
 	return 1;
 }
 
-static const struct param *
+const struct param *
 params_find(const struct params *ps, const char *name, size_t nl)
 {
 	size_t i;
@@ -54,13 +54,17 @@ fail(struct params *ps, const char *why)
 	return -1;
 }
 
-/* Add p to ps unless the limit is reached or the name is there already. */
+/* Add p to ps unless the limit is reached or the name is there already;
+ * a request header's HTTP_ name may come again (nginx sends a field that
+ * the client repeated once per line, and the values are joined as in
+ * HTTP mode). */
 static int
 params_add(struct params *ps, const struct param *p)
 {
 	if (ps->n == MAX_PARAMS)
 		return fail(ps, "too many parameters");
-	if (params_find(ps, p->name, p->name_len) != NULL)
+	if ((p->name_len < 5 || memcmp(p->name, "HTTP_", 5) != 0) &&
+	    params_find(ps, p->name, p->name_len) != NULL)
 		return fail(ps, "parameter name given twice");
 	ps->p[ps->n++] = *p;
 	return 0;

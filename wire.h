@@ -35,7 +35,10 @@ struct params {
  * variable's name)? */
 int wire_name_ok(const char *name, size_t len);
 
-/* Find a parameter by exact name; NULL when absent. */
+/* Find a parameter by exact name (the first of a repeated HTTP_ one);
+ * NULL when absent. */
+const struct param *params_find(const struct params *ps, const char *name,
+                                size_t nl);
 const struct param *params_get(const struct params *ps, const char *name);
 
 /*

@@ -224,7 +224,10 @@ check_same_as_http() {
 	same_as_http GET /cgi-bin/status.sh
 	same_as_http GET /cgi-bin/redirect.sh
 	same_as_http GET /cgi-bin/local-redirect.sh
+	same_as_http HEAD /cgi-bin/local-redirect.sh
 	same_as_http GET /cgi-bin/redirect-cgi.sh
+	same_as_http HEAD /cgi-bin/nobody.sh
+	same_as_http GET '/cgi-bin/nobody.sh?204'
 	same_as_http GET /cgi-bin/garbage.sh
 	same_as_http GET /cgi-bin/stderr.sh
 	same_as_http GET /cgi-bin/pwd.sh
@@ -530,6 +533,55 @@ assert_out_contains() {
 	assert_out_contains "Status: 404 Not Here"
 }
 
+@test "FastCGI: HEAD, 204 and 304 with a Content-Length end their stream, and the connection goes on" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/nobody.sh param 1 REQUEST_METHOD=HEAD \
+		params 1 stdin-end 1 wait 1 \
+		begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/nobody.sh param 1 QUERY_STRING=204 \
+		params 1 stdin-end 1 wait 2 \
+		begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/nobody.sh param 1 QUERY_STRING=304 \
+		params 1 stdin-end 1 wait 3 \
+		begin 7 1 0 param 7 SCRIPT_NAME=/cgi-bin/hello params 7 stdin-end 7
+	[ "$(grep -c '^END_REQUEST' <<<"$output")" -eq 4 ] || fail "$output"
+	assert_output_line "END_REQUEST 7 app=0 protocol=0"
+	assert_out_contains "Status: 204 No Content"
+	assert_out_contains "Status: 304 Not Modified"
+	assert_out_contains "Hello from C"
+	# the HEAD keeps its length and the 304 its own; the 204 has none
+	[ "$(grep -c '^Content-Length: 6' "$BATS_TEST_TMPDIR/out")" -eq 2 ] ||
+		fail "$(cat "$BATS_TEST_TMPDIR/out")"
+}
+
+@test "FastCGI and SCGI: a request header given twice reaches the script joined, as in HTTP mode" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/env.sh param 1 HTTP_X_A=1 \
+		param 1 HTTP_COOKIE=a=1 param 1 HTTP_X_A=2 param 1 HTTP_COOKIE=b=2 \
+		params 1 stdin-end 1
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	BODY=$BATS_TEST_TMPDIR/out
+	assert_env "HTTP_X_A=1, 2"
+	assert_env "HTTP_COOKIE=a=1; b=2"
+	[ "$(grep -c '^HTTP_X_A=' "$BODY")" -eq 1 ] || fail "HTTP_X_A twice"
+	stop_server
+	start_cgid listen "$(sock)" --protocol scgi
+	scgi scgi CONTENT_LENGTH=0 SCGI=1 SCRIPT_NAME=/cgi-bin/env.sh HTTP_X_A=1 HTTP_X_A=2
+	[[ $output == *$'\nHTTP_X_A=1, 2\n'* ]] || fail "$output"
+}
+
+@test "FastCGI: the access log escapes quotes in its fields, as in HTTP mode" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/hello param 1 REQUEST_METHOD=GET \
+		param 1 REQUEST_URI=/cgi-bin/hello param 1 SERVER_PROTOCOL=HTTP/1.1 \
+		param 1 'HTTP_USER_AGENT=Mozilla" 200 999 "-" "evil' \
+		param 1 'HTTP_REFERER=http://r/"x' params 1 stdin-end 1
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	wait_log '"GET /cgi-bin/hello HTTP/1.1" 200 '
+	grep -qF '"http://r/\"x" "Mozilla\" 200 999 \"-\" \"evil" ' "$LOG" || {
+		show_file "cgid log" "$LOG" >&2
+		fail "the quotes of the fields are not escaped"
+	}
+}
+
 @test "FastCGI: ABORT_REQUEST stops the script; END_REQUEST; the connection goes on" {
 	start_cgid listen "$(sock)" --protocol fastcgi
 	local pidf=$BATS_TEST_TMPDIR/slow.pid
@@ -675,10 +727,11 @@ fcgi_status() {
 		param 1 GATEWAY_INTERFACE=evil param 1 ADMIN_SET=front \
 		param 1 "SCRIPT_FILENAME=$ROOT_REAL/cgi-bin/env.sh" \
 		param 1 BAD-NAME=1 param 1 CUSTOM_VAR=passed param 1 HTTPS=on \
-		params 1 stdin-end 1
+		param 1 HTTP_TRANSFER_ENCODING=chunked params 1 stdin-end 1
 	assert_output_line "END_REQUEST 1 app=0 protocol=0"
 	BODY=$BATS_TEST_TMPDIR/out
-	refute_env HTTP_PROXY LISTEN_FDS NOTIFY_SOCKET TCPREMOTEIP BAD-NAME
+	refute_env HTTP_PROXY LISTEN_FDS NOTIFY_SOCKET TCPREMOTEIP BAD-NAME \
+		HTTP_TRANSFER_ENCODING
 	refute_leaks
 	assert_env "PATH=/usr/local/bin:/usr/bin:/bin"
 	assert_env "GATEWAY_INTERFACE=CGI/1.1"

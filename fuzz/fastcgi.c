@@ -10,7 +10,8 @@
  *    only a version other than 1 is invalid;
  *  - the content of each record, and the whole input, parsed as a
  *    FCGI_PARAMS stream: on success every pair lies inside it, names pass
- *    wire_name_ok and appear once, and encoding the pairs again with
+ *    wire_name_ok and appear once (HTTP_ ones may repeat: a request
+ *    header the client repeated), and encoding the pairs again with
  *    fcgi_put_pair and parsing that gives the same pairs;
  *  - a single pair: its length is within the input and every shorter
  *    prefix is incomplete.
@@ -49,7 +50,8 @@ check_params(const char *in, size_t len)
 		ASSERT(wire_name_ok(p->name, p->name_len));
 		for (j = 0; j < i; j++)
 			ASSERT(ps.p[j].name_len != p->name_len ||
-			       memcmp(ps.p[j].name, p->name, p->name_len) != 0);
+			       memcmp(ps.p[j].name, p->name, p->name_len) != 0 ||
+			       (p->name_len >= 5 && memcmp(p->name, "HTTP_", 5) == 0));
 		j = fcgi_put_pair(enc + n, size - n, p->name, p->name_len,
 		                  p->value, p->value_len);
 		ASSERT(j > 0);

@@ -68,7 +68,7 @@ env_add(struct env *e, const char *name, const char *value, size_t vlen)
 }
 
 void
-env_join(struct env *e, const char *sep, const char *value, size_t vlen)
+env_join(struct env *e, const char *value, size_t vlen)
 {
 	char *end;
 
@@ -77,7 +77,9 @@ env_join(struct env *e, const char *sep, const char *value, size_t vlen)
 		return;
 	}
 	end = e->buf + e->used - 1; /* the last entry's '\0' */
-	memcpy(end, sep, 2);
+	/* RFC 9110 §5.3; Cookie's own separator, RFC 6265 §5.4 */
+	memcpy(end, strncmp(e->vars[e->n - 1], "HTTP_COOKIE=", 12) ? ", " : "; ",
+	       2);
 	memcpy(end + 2, value, vlen);
 	end[2 + vlen] = '\0';
 	e->used += 2 + vlen;
@@ -158,8 +160,7 @@ env_add_headers(struct env *e, const struct request *req)
 			const struct header *r = &req->headers[j];
 			if (r->name_len == h->name_len &&
 			    strncasecmp(r->name, h->name, h->name_len) == 0)
-				env_join(e, strcmp(name, "HTTP_COOKIE") ? ", " : "; ",
-				         r->value, r->value_len);
+				env_join(e, r->value, r->value_len);
 		}
 	}
 }

@@ -30,8 +30,9 @@ void env_init(struct env *e);
 /* Add NAME=VALUE; value of vlen bytes.  Sets overflow when full. */
 void env_add(struct env *e, const char *name, const char *value, size_t vlen);
 void env_adds(struct env *e, const char *name, const char *value);
-/* Append sep (two bytes) and value to the last entry added. */
-void env_join(struct env *e, const char *sep, const char *value, size_t vlen);
+/* Append value to the last entry added, a repeated request header:
+ * after ", " ("; " for HTTP_COOKIE). */
+void env_join(struct env *e, const char *value, size_t vlen);
 /* The standard's and the administrator's fixed variables. */
 void env_add_config(struct env *e);
 

@@ -320,12 +320,11 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 		memcpy(name, p->name, p->name_len);
 		name[p->name_len] = '\0';
 		env_add(e, name, p->value, p->value_len);
-		/* as in HTTP mode: ", " between the values (Cookie "; ") */
+		/* the values of a repeated header, joined as in HTTP mode */
 		for (q = p + 1; q < ps->p + ps->n; q++)
 			if (q->name_len == p->name_len &&
 			    memcmp(q->name, p->name, p->name_len) == 0)
-				env_join(e, is(p, "HTTP_COOKIE") ? "; " : ", ",
-				         q->value, q->value_len);
+				env_join(e, q->value, q->value_len);
 	}
 	env_adds(e, "SCRIPT_NAME", log_name);
 	rl = strlen(cfg.root_real);

@@ -228,7 +228,7 @@ hc_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 		hc->close = 1;
 	r.close = hc->close || !req->keep_alive;
 	hc->close = hc->c->close = r.close;
-	n = http_serialize(&r, req->minor, time(NULL), o->p + o->len,
+	n = http_serialize(&r, req->minor, now_s(), o->p + o->len,
 	                   o->size - o->len);
 	if (n < 0) {
 		log_error("script's response head too large");
@@ -1725,6 +1725,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (client >= 0) {
+		clock_by_syscall = 1;
 		serve(client, client == 0 ? 1 : client, 0);
 		return 0;
 	}

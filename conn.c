@@ -17,6 +17,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -140,13 +141,39 @@ conn_must_linger(struct conn *c)
 	       recv(c->rfd, &more, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
+/*
+ * A process started for one connection reads the clock a few times in
+ * its life, and a system call then costs less than the vDSO's first use
+ * (two pages faulted in, and with musl a lookup of its symbols); the
+ * listener and its children, which have those pages, take the vDSO.
+ */
+int clock_by_syscall;
+
+static void
+clock_read(clockid_t id, struct timespec *ts)
+{
+	if (clock_by_syscall)
+		syscall(SYS_clock_gettime, id, ts);
+	else
+		clock_gettime(id, ts);
+}
+
 long long
 now_us(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_read(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+time_t
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_read(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
 }
 
 long long
@@ -353,12 +380,12 @@ respond(struct conn *c, const struct request *req, struct response *r,
 	if (req == NULL || !req->keep_alive || req->content_length > 0 ||
 	    req->chunked)
 		r->close = 1;
-	n = http_serialize(r, req ? req->minor : 0, time(NULL), head, sizeof head);
+	n = http_serialize(r, req ? req->minor : 0, now_s(), head, sizeof head);
 	if (n < 0) {
 		/* only a script's oversized header block can get here */
 		http_response_init(r, S_BAD_GATEWAY);
 		r->close = 1;
-		n = http_serialize(r, 0, time(NULL), head, sizeof head);
+		n = http_serialize(r, 0, now_s(), head, sizeof head);
 	}
 	c->status = r->status;
 	c->close = r->close;

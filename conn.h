@@ -82,9 +82,13 @@ void conn_linger(int rfd, int wfd);
 /* Whether the connection needs that lingering close: unless the client
  * has said it sends nothing more (c->quiet) and nothing more is there. */
 int conn_must_linger(struct conn *c);
-/* The monotonic clock in microseconds and in milliseconds. */
+/* The monotonic clock in microseconds and in milliseconds; the time of
+ * day in seconds.  clock_by_syscall: read by system calls, not the vDSO
+ * (set by a process that serves one connection from its start). */
+extern int clock_by_syscall;
 long long now_us(void);
 long long now_ms(void);
+time_t now_s(void);
 /* Wait until fd is ready for events; 1 ready, 0 timeout, -1 error. */
 int wait_fd(int fd, short events, int timeout_ms);
 

@@ -442,7 +442,7 @@ file_cache_put(const char *path, const struct target *t)
 	if (!t->readable || !S_ISREG(t->st.st_mode) ||
 	    t->st.st_size > SMALL_DOC || len >= DOC_CACHE_PATH ||
 	    strcmp(t->rel, path + 1) != 0 ||
-	    t->st.st_ctim.tv_sec > time(NULL) - DOC_CACHE_SETTLE ||
+	    t->st.st_ctim.tv_sec > now_s() - DOC_CACHE_SETTLE ||
 	    !local_fs(t->fd))
 		return;
 	if (cache == NULL) {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cgid.h"
+#include "conn.h"
 #include "http.h"
 
 static enum log_dest dest = LOG_TO_SYSLOG;
@@ -118,7 +119,7 @@ emit(int prio, const char *kind, const char *body, size_t len)
 	}
 	if (kind[0] != '\0' || prio != LOG_INFO) {
 		if (dest == LOG_TO_FILE)
-			n = (int)log_date(time(NULL), 0, line);
+			n = (int)log_date(now_s(), 0, line);
 		n += snprintf(line + n, 64, "cgid[%ld]: %s", (long)getpid(), kind);
 	}
 	memcpy(line + n, body, len);
@@ -217,7 +218,7 @@ log_access(const char *addr, const char *rl, size_t rl_len, int status,
 	char line[4096], when[32];
 	size_t len;
 
-	log_date(time(NULL), 1, when);
+	log_date(now_s(), 1, when);
 	len = (size_t)snprintf(line, sizeof line, "%.64s - - [%s] ", addr, when);
 	sanitize(line, len);
 	len = quoted(line, len, sizeof line - 64, rl, rl_len);

@@ -431,6 +431,23 @@ cgi_local_redirect(const struct cgi_head *h, char *dst)
 	return 1;
 }
 
+int
+cgi_answer(const struct cgi_head *h, int head, int *no_body, long long *length)
+{
+	/* §6.2.3, §6.2.4: a client redirect is 302 unless Status says */
+	int status = h->status ? h->status : h->location ? S_FOUND : S_OK;
+	int bodiless = status < 200 || status == 204 || status == 304;
+
+	/* RFC 9110 §6.4.1: what the script writes after the head of such a
+	 * response is dropped.  §8.6: a HEAD keeps the length a GET would
+	 * have; none goes in a 1xx or 204, nor in a 304, where it would have
+	 * to be the length of the 200 it stands for, which cannot be checked
+	 * (and a cache could take a wrong one for the stored response's). */
+	*no_body = head || bodiless;
+	*length = bodiless ? -1 : h->content_length;
+	return status;
+}
+
 /* §4.4: a query without an unencoded '=' gives the command line. */
 static int
 isindex_args(const char *q, size_t len, char *buf, size_t size, char **argv,

@@ -75,6 +75,11 @@ int cgi_hop_by_hop(const struct header *h);
 /* §6.2.2: is the block a local redirect?  Then its path is copied to dst
  * (MAX_PATH bytes) and 1 returned; 0 if not; -1 if it is too long. */
 int cgi_local_redirect(const struct cgi_head *h, char *dst);
+/* The response the block makes, in HTTP mode and the front modes alike:
+ * its status; whether a body may follow (*no_body: none for HEAD, 1xx,
+ * 204 and 304); and the Content-Length to send (*length, -1 for none). */
+int cgi_answer(const struct cgi_head *h, int head, int *no_body,
+               long long *length);
 
 /* Output of the relay towards the front end. */
 struct obuf {

@@ -179,14 +179,14 @@ hc_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 	struct http_cgi *hc = ctx;
 	struct request *req = hc->req;
 	struct response r;
+	long long length;
 	size_t i;
 	int n, status;
 
 	/* §6.2.2: a local redirect is answered as a new GET (or HEAD) */
 	if ((n = cgi_local_redirect(h, hc->redirect)) != 0)
 		return n > 0 ? 1 : S_BAD_GATEWAY;
-	/* §6.2.3, §6.2.4: a client redirect is 302 unless Status says. */
-	status = h->status ? h->status : h->location ? S_FOUND : S_OK;
+	status = cgi_answer(h, req->method == M_HEAD, &hc->no_body, &length);
 	http_response_init(&r, status);
 	if (h->status && h->reason_len > 0) {
 		r.reason = h->reason;
@@ -209,19 +209,13 @@ hc_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 			return S_BAD_GATEWAY;
 		r.headers[r.nheaders++] = *f;
 	}
-	/* RFC 9110 §6.4.1: no body for HEAD, 1xx, 204 and 304. */
-	hc->no_body = req->method == M_HEAD || status < 200 || status == 204 ||
-	              status == 304;
 	hc->declared = h->content_length;
-	if (hc->no_body) {
-		if (req->method == M_HEAD)
-			r.content_length = h->content_length;
-	} else if (h->content_length >= 0) {
-		r.content_length = h->content_length;
-	} else if (req->minor == 1 && req->keep_alive) {
-		r.chunked = hc->chunked = 1;
-	} else {
-		hc->close = 1; /* the end of the body is the end of the connection */
+	r.content_length = length;
+	if (!hc->no_body && length < 0) {
+		if (req->minor == 1 && req->keep_alive)
+			r.chunked = hc->chunked = 1;
+		else    /* the end of the body is the end of the connection */
+			hc->close = 1;
 	}
 	/* A body the script has not read yet cannot be skipped reliably. */
 	if (hc->body_left > 0)

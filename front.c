@@ -423,16 +423,14 @@ run_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 	char buf[MAX_CGI_HEAD + 512];
 	size_t n = 0, i;
 	const char *reason;
+	long long length;
 	int status;
 
 	/* §6.2.2: a local redirect is served here as a new GET (or HEAD) */
 	if ((status = cgi_local_redirect(h, r->redirect)) != 0)
 		return status > 0 ? 1 : S_BAD_GATEWAY;
-	/* §6.2.3, §6.2.4: a client redirect is 302 unless Status says. */
-	status = h->status ? h->status : h->location ? S_FOUND : S_OK;
-	/* RFC 9110 §6.4.1: no body for HEAD, 1xx, 204 and 304, as in HTTP
-	 * mode: what the script writes is dropped, and the stream ends */
-	r->no_body = r->head || status < 200 || status == 204 || status == 304;
+	/* as in HTTP mode; with no body, the stream ends after the head */
+	status = cgi_answer(h, r->head, &r->no_body, &length);
 	reason = http_reason(status);
 	n = (size_t)snprintf(buf, sizeof buf, "Status: %d %.*s\r\n", status,
 	                     h->status && h->reason_len > 0 ? (int)h->reason_len
@@ -447,10 +445,9 @@ run_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 	    put_field(buf, sizeof buf, &n, "Location", 8, h->location,
 	              h->location_len) < 0)
 		return S_BAD_GATEWAY;
-	/* §8.6: none in a 1xx or 204 */
-	if (h->content_length >= 0 && (!r->no_body || r->head || status == 304)) {
+	if (length >= 0) {
 		char cl[24];
-		int k = snprintf(cl, sizeof cl, "%lld", h->content_length);
+		int k = snprintf(cl, sizeof cl, "%lld", length);
 		if (put_field(buf, sizeof buf, &n, "Content-Length", 14, cl,
 		              (size_t)k) < 0)
 			return S_BAD_GATEWAY;

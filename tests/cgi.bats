@@ -329,6 +329,15 @@ EOF
 	done
 }
 
+@test "Status: 304 with a Content-Length from a script: the length is not sent (RFC 9110 §8.6)" {
+	start_server listen
+	raw "GET /cgi-bin/t3-resp.sh?304length HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+	assert_no_body_then_next 304
+	sed -n '1,/^\r$/p' "$RAW" | grep -qi '^Content-Length' &&
+		fail "$(cat "$RAW")"
+	return 0
+}
+
 @test "Status: 204 from a script that writes a body anyway: the body is not sent" {
 	start_server listen
 	raw 'GET /cgi-bin/t3-resp.sh?204body HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'

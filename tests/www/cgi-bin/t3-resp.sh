@@ -22,6 +22,9 @@ made)
 304)
 	printf 'Status: 304 Not Modified\n\n'
 	;;
+304length)
+	printf 'Status: 304 Not Modified\nContent-Length: 6\n\n'
+	;;
 moved)
 	printf 'Status: 301 Moved Permanently\nLocation: http://x/\n'
 	printf 'Content-Type: text/html\n\n'

@@ -638,26 +638,9 @@ access_log(const struct conn *c, const struct request *req, long long start_us)
 }
 
 /* -l: a pipe whose write end ([1]) only the listener keeps.  When it
- * stops it closes that end: the read end, which every child has, then
- * reads as at its end.  (-1 without one: poll skips it.) */
+ * stops it closes that end: the read end, which every child has (as
+ * conn_stop_fd), then reads as at its end. */
 static int stop_pipe[2] = {-1, -1};
-
-/*
- * Keep-alive: wait up to TIMEOUT_IDLE_MS for the next request on fd.
- * Returns 0 when none came, and at once when the listener stops (RFC
- * 9112 §9.5: a connection idle between requests may be closed at any
- * time), unless a request is there already.
- */
-static int
-wait_next(int fd)
-{
-	struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
-	                      {.fd = stop_pipe[0], .events = POLLIN}};
-
-	while (poll(p, 2, TIMEOUT_IDLE_MS) < 0 && errno == EINTR)
-		;
-	return p[0].revents != 0;
-}
 
 /* One request on c.  Returns 1 when the connection persists. */
 static int
@@ -682,7 +665,7 @@ handle_request(struct conn *c)
 			/* keep-alive: wait for the next request, then close;
 			 * its time counts from its first byte.  The client
 			 * needs a round trip to send it: wait, then read. */
-			got = wait_next(c->rfd) ? conn_fill(c, TIMEOUT_IDLE_MS)
+			got = wait_idle(c->rfd, TIMEOUT_IDLE_MS) ? conn_fill(c, TIMEOUT_IDLE_MS)
 			                        : -1;
 			start = now_us();
 		} else {
@@ -1061,6 +1044,7 @@ accept_loop(const int *fds, int n)
 	if (n < 1 || n > MAX_LISTEN)
 		return;
 	pipe2(stop_pipe, O_CLOEXEC);  /* Linux sets both or neither */
+	conn_stop_fd = stop_pipe[0];
 	kids = calloc((size_t)cfg.max_connections, sizeof *kids);
 	held = calloc((size_t)cfg.max_connections, sizeof *held);
 	p = calloc((size_t)(n + cfg.max_connections + 2), sizeof *p);

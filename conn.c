@@ -182,17 +182,35 @@ now_ms(void)
 	return now_us() / 1000;
 }
 
-int
-wait_fd(int fd, short events, int timeout_ms)
+int conn_stop_fd = -1;
+
+/* Wait for events on fd, or for input on other (-1: none, poll skips
+ * it): 1 when fd is ready, 0 when not (timeout, or other), -1 on an
+ * error. */
+static int
+wait_either(int fd, short events, int other, int timeout_ms)
 {
-	struct pollfd p = {.fd = fd, .events = events};
+	struct pollfd p[2] = {{.fd = fd, .events = events},
+	                      {.fd = other, .events = POLLIN}};
 	int n;
 
-	while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+	while ((n = poll(p, 2, timeout_ms)) < 0 && errno == EINTR)
 		;
 	if (n == 0)
 		errno = ETIMEDOUT;
-	return n;
+	return n < 0 ? -1 : p[0].revents != 0;
+}
+
+int
+wait_fd(int fd, short events, int timeout_ms)
+{
+	return wait_either(fd, events, -1, timeout_ms);
+}
+
+int
+wait_idle(int fd, int timeout_ms)
+{
+	return wait_either(fd, POLLIN, conn_stop_fd, timeout_ms) > 0;
 }
 
 ssize_t

@@ -91,5 +91,13 @@ long long now_ms(void);
 time_t now_s(void);
 /* Wait until fd is ready for events; 1 ready, 0 timeout, -1 error. */
 int wait_fd(int fd, short events, int timeout_ms);
+/* Between requests: wait up to timeout_ms for input on fd.  1 when it
+ * came; 0 when none did, and at once when the listener stops (RFC 9112
+ * §9.5: a connection idle between requests may be closed at any time),
+ * unless input is there already.  conn_stop_fd: the read end of the
+ * listener's stop pipe (-l), which reads as at its end once it stops;
+ * -1 without one. */
+extern int conn_stop_fd;
+int wait_idle(int fd, int timeout_ms);
 
 #endif

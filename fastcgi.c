@@ -72,11 +72,12 @@ broken(const char *why, int arg)
 
 /*
  * The next whole record of the input, not yet consumed: 1; 0 when none is
- * complete and none arrives within timeout_ms; -1 at the end of the
- * input, on an error, or when a record is invalid.
+ * complete and none arrives within timeout_ms (or, idle between requests,
+ * when the listener stops); -1 at the end of the input, on an error, or
+ * when a record is invalid.
  */
 static int
-peek(struct fcgi_record *r, int timeout_ms)
+peek(struct fcgi_record *r, int timeout_ms, int idle)
 {
 	ssize_t n;
 	int k;
@@ -116,7 +117,8 @@ peek(struct fcgi_record *r, int timeout_ms)
 		}
 		if (timeout_ms <= 0)
 			return 0;
-		if (wait_fd(fc.c.rfd, POLLIN, timeout_ms) <= 0)
+		if ((idle ? wait_idle(fc.c.rfd, timeout_ms)
+		          : wait_fd(fc.c.rfd, POLLIN, timeout_ms)) <= 0)
 			return 0;
 	}
 }
@@ -252,7 +254,7 @@ fc_body_read(void *proto, char *buf, size_t n)
 	for (;;) {
 		if (fc.stdin_done)
 			return 0;
-		k = peek(&r, 0);
+		k = peek(&r, 0, 0);
 		if (k == 0)
 			return -2;
 		if (k < 0)
@@ -322,7 +324,7 @@ fc_input(void *proto, struct obuf *o)
 
 	(void)proto;
 	for (;;) {
-		k = peek(&r, 0);
+		k = peek(&r, 0, 0);
 		if (k == 0)
 			break;
 		if (k < 0) {
@@ -475,7 +477,7 @@ run(void)
 	/* a body the script did not read may already be here: drop it */
 	while (!fc.stdin_done && !fc.broken) {
 		struct fcgi_record r;
-		if (peek(&r, 0) != 1)
+		if (peek(&r, 0, 0) != 1)
 			break;
 		if (handle(&r) == EV_STDIN && r.content_len == 0)
 			fc.stdin_done = 1;
@@ -511,7 +513,7 @@ fastcgi_serve(int rfd, int wfd)
 		/* Between requests: wait for a BEGIN_REQUEST. */
 		deadline = now_ms() + (nreq == 0 ? TIMEOUT_HEAD_MS
 		                                 : TIMEOUT_FRONT_IDLE_MS);
-		k = peek(&r, (int)(deadline - now_ms()));
+		k = peek(&r, (int)(deadline - now_ms()), nreq > 0);
 		if (k <= 0) {
 			if (k == 0 && (nreq == 0 || fc.end > fc.start))
 				log_error("FastCGI: no request within %lld s",
@@ -546,7 +548,7 @@ fastcgi_serve(int rfd, int wfd)
 		fc.pend_len = 0;
 		deadline = now_ms() + TIMEOUT_HEAD_MS;
 		while (!fc.params_done && !fc.aborted && !fc.broken) {
-			k = peek(&r, (int)(deadline - now_ms()));
+			k = peek(&r, (int)(deadline - now_ms()), 0);
 			if (k <= 0) {
 				if (!fc.broken)
 					log_error("FastCGI: request %u: %s in FCGI_PARAMS",

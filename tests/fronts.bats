@@ -9,6 +9,7 @@
 # results through a front server as directly over HTTP.
 
 load lib
+load deploy/helpers
 
 CLIENT=$BATS_TEST_DIRNAME/fronts/client.pl
 
@@ -550,6 +551,27 @@ assert_out_contains() {
 	# the HEAD keeps its length; the 204 and the 304 have none (§8.6)
 	[ "$(grep -c '^Content-Length: 6' "$BATS_TEST_TMPDIR/out")" -eq 1 ] ||
 		fail "$(cat "$BATS_TEST_TMPDIR/out")"
+}
+
+@test "FastCGI: SIGTERM closes a connection kept between requests at once, not after --grace" {
+	start_cgid listen "$(sock)" --protocol fastcgi --grace 10
+	local t=$BATS_TEST_TMPDIR/client.txt i
+	OUT=$BATS_TEST_TMPDIR/out timeout 20 perl "$CLIENT" "$CGID_ADDR" \
+		begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/hello params 1 \
+		stdin-end 1 wait 1 >"$t" 2>&1 &
+	local client=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q '^END_REQUEST 1' "$t" && break
+		sleep 0.1
+	done
+	grep -q '^END_REQUEST 1' "$t" || fail "no answer: $(cat "$t")"
+	[ "$(pgrep -c -P "$SERVER_PID")" -eq 1 ] || fail "no child holds the connection"
+	SECONDS=0
+	kill -TERM "$SERVER_PID"
+	wait_gone "$SERVER_PID" 50
+	wait "$client" || true
+	grep -q '^EOF' "$t" || fail "the connection was not closed: $(cat "$t")"
+	[ "$SECONDS" -le 3 ] || fail "closed after $SECONDS s"
 }
 
 @test "FastCGI and SCGI: a request header given twice reaches the script joined, as in HTTP mode" {

@@ -490,6 +490,9 @@ select_vhost(const struct request *req)
 			return S_NOT_FOUND;
 		name[n++] = ch;
 	}
+	/* "example.org." is example.org, named from the root of the DNS */
+	if (n > 0 && name[n - 1] == '.')
+		n--;
 	name[n] = '\0';
 	if (n == 0 || snprintf(path, sizeof path, "%s/%s", cfg.base_real, name) >=
 	              (int)sizeof path)
@@ -534,7 +537,7 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 {
 	struct target t;
 	struct response r;
-	int status, rc;
+	int status, rc, listed = 0;
 
 	if (req->path[0] == '*') {
 		/* OPTIONS * (RFC 9110 §9.3.7) */
@@ -571,31 +574,31 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 		if (status != 0) {
 			req->path[pl] = '\0';
 			req->path_len = pl;
-			if (cfg.list_dirs && (req->method == M_GET ||
-			                      req->method == M_HEAD))
-				return file_list(c, req);
+			/* a listed directory is a resource like a document,
+			 * with the same methods */
+			listed = cfg.list_dirs;
 		}
 	}
-	if (status != 0) {
+	if (status != 0 && !listed) {
 		file_release(&t);
 		log_error("%.*s %s: %s", (int)req->method_len, req->method_s,
 		          req->path,
 		          status == S_NOT_FOUND ? "not found" : "forbidden");
 		return respond_status(c, req, status);
 	}
-	if (cgi_selected(req->path, t.script_len)) {
+	if (!listed && cgi_selected(req->path, t.script_len)) {
 		rc = run_cgi(c, req, &t, redirect);
 		file_release(&t);
 		return rc;
 	}
-	if (t.path_info[0] != '\0') {
+	if (!listed && t.path_info[0] != '\0') {
 		file_release(&t);
 		return respond_status(c, req, S_NOT_FOUND);
 	}
 	switch (req->method) {
 	case M_GET:
 	case M_HEAD:
-		rc = file_serve(c, req, &t, &r);
+		rc = listed ? file_list(c, req) : file_serve(c, req, &t, &r);
 		break;
 	case M_OPTIONS:
 		http_response_init(&r, S_NO_CONTENT);

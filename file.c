@@ -613,6 +613,41 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int
+addr_cmp(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The listing's entries are full: keep the first half of them in name
+ * order, and the names' space they take, moved together at its start.
+ * cut becomes the first name dropped (no later one can be listed).
+ * Returns how many were dropped.
+ */
+static size_t
+drop_later_half(char **e, size_t *n, char *names, size_t *nl, char *cut)
+{
+	size_t keep = *n / 2, i, l;
+
+	qsort(e, *n, sizeof *e, name_cmp);
+	strcpy(cut, e[keep]);
+	/* in the order of their places, each moves down, never over one
+	 * not moved yet */
+	qsort(e, keep, sizeof *e, addr_cmp);
+	for (*nl = 0, i = 0; i < keep; i++) {
+		l = strlen(e[i]) + 1;
+		memmove(names + *nl, e[i], l);
+		e[i] = names + *nl;
+		*nl += l;
+	}
+	l = *n - keep;
+	*n = keep;
+	return l;
+}
+
 /* Append s to the listing, HTML-escaped when escape is set; what does
  * not fit below size (a reserve for the page's end is kept by the
  * caller) is cut. */
@@ -636,10 +671,10 @@ file_list(struct conn *c, const struct request *req)
 {
 	static char page[MAX_LISTING], names[MAX_LISTING];
 	static char *sorted[MAX_LISTING_ENTRIES];
-	char href[3 * 256 + 8];
+	char href[3 * 256 + 8], entry[256 + 2], cut[256 + 2] = "";
 	struct response r;
 	struct dirent *d;
-	size_t len = 0, nl = 0, n = 0, i;
+	size_t len = 0, nl = 0, n = 0, i, omitted = 0;
 	DIR *dir;
 	int fd;
 
@@ -651,14 +686,25 @@ file_list(struct conn *c, const struct request *req)
 		http_response_init(&r, S_NOT_FOUND);
 		return conn_respond_error(c, req, &r);
 	}
-	while ((d = readdir(dir)) != NULL && n < MAX_LISTING_ENTRIES) {
+	/* A directory with more entries than fit lists the first ones in
+	 * name order: when the slots or the names' space run out, the
+	 * later half in order is dropped, and no name from the first one
+	 * dropped on is taken again. */
+	while ((d = readdir(dir)) != NULL) {
 		size_t l = strlen(d->d_name);
-		if (d->d_name[0] == '.' || nl + l + 2 > sizeof names)
+		if (d->d_name[0] == '.')
 			continue; /* hidden elements are never served */
-		memcpy(names + nl, d->d_name, l);
+		memcpy(entry, d->d_name, l);
 		if (d->d_type == DT_DIR)
-			names[nl + l++] = '/';
-		names[nl + l] = '\0';
+			entry[l++] = '/';
+		entry[l] = '\0';
+		if (n == MAX_LISTING_ENTRIES || nl + l + 1 > sizeof names)
+			omitted += drop_later_half(sorted, &n, names, &nl, cut);
+		if (cut[0] != '\0' && strcmp(entry, cut) >= 0) {
+			omitted++;
+			continue;
+		}
+		memcpy(names + nl, entry, l + 1);
 		sorted[n++] = names + nl;
 		nl += l + 1;
 	}
@@ -666,7 +712,7 @@ file_list(struct conn *c, const struct request *req)
 	qsort(sorted, n, sizeof *sorted, name_cmp);
 	/* the entries stop short of the end, which always fits */
 	static const char tail[] = "</ul></body></html>\n";
-	size_t room = sizeof page - sizeof tail;
+	size_t room = sizeof page - sizeof tail - 64;
 
 	page_put(page, &len, room, "<!DOCTYPE html>\n<html><head><title>Index of ", 0);
 	page_put(page, &len, room, req->path, 1);
@@ -686,8 +732,16 @@ file_list(struct conn *c, const struct request *req)
 		page_put(page, &len, room, "</a></li>\n", 0);
 		if (len + 1 >= room || page[len - 1] != '\n') {
 			len = before; /* an entry that does not fit is left out */
+			omitted += n - i;
 			break;
 		}
+	}
+	if (omitted > 0) {
+		/* the reserve of 64 bytes holds it */
+		char more[64];
+		snprintf(more, sizeof more, "<li>(%zu more not listed)</li>\n",
+		         omitted);
+		page_put(page, &len, sizeof page, more, 0);
 	}
 	page_put(page, &len, sizeof page, tail, 0);
 	http_response_init(&r, S_OK);
@@ -696,39 +750,53 @@ file_list(struct conn *c, const struct request *req)
 	return conn_respond(c, req, &r, page, len);
 }
 
-/* Does an If-Match / If-None-Match list match our entity-tag (§13.1.1)?
- * weak: compare ignoring W/ (If-None-Match), else strong only. */
+/* Does the If-Match / If-None-Match list name, over all its lines (RFC
+ * 9110 §5.3), match our entity-tag (§13.1.1, §13.1.2)?  -1 when the
+ * request has no such field.  weak: compare ignoring W/ (If-None-Match),
+ * else strong only. */
 static int
-etag_matches(const struct header *h, const char *etag, int weak)
+etag_matches(const struct request *req, const char *name, const char *etag,
+             int weak)
 {
-	const char *p = h->value, *end = h->value + h->value_len, *s;
-	size_t el = strlen(etag);
+	const struct header *h;
+	const char *p, *end, *s, *q;
+	size_t el = strlen(etag), pos = 0;
+	int found = -1;
 
-	while (p < end) {
-		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
-			p++;
-		if (p == end)
-			break;
-		if (*p == '*')
-			return 1;
-		s = p;
-		if (end - p > 2 && p[0] == 'W' && p[1] == '/') {
-			p += 2;
-			if (!weak) {
-				s = NULL;
+	while ((h = http_header(req, name, &pos)) != NULL) {
+		found = 0;
+		for (p = h->value, end = p + h->value_len; p < end; p = q + 1) {
+			while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+				p++;
+			if (p == end)
+				break;
+			if (*p == '*')
+				return 1;
+			s = p;
+			if (end - p > 2 && p[0] == 'W' && p[1] == '/') {
+				p += 2;
+				if (!weak)
+					s = NULL;
 			}
+			if (*p != '"' ||
+			    (q = memchr(p + 1, '"', (size_t)(end - p - 1))) == NULL)
+				break;  /* not a list of entity-tags: no match */
+			if (s != NULL && (size_t)(q + 1 - p) == el &&
+			    memcmp(p, etag, el) == 0)
+				return 1;
 		}
-		if (*p != '"')
-			return 0;
-		const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
-		if (q == NULL)
-			return 0;
-		if (s != NULL && (size_t)(q + 1 - p) == el &&
-		    memcmp(p, etag, el) == 0)
-			return 1;
-		p = q + 1;
 	}
-	return 0;
+	return found;
+}
+
+/* The digits at p as a byte position; one past what an off_t holds
+ * stands for "beyond any end" (LLONG_MAX). */
+static const char *
+range_pos(const char *p, const char *end, long long *v)
+{
+	for (*v = 0; p < end && *p >= '0' && *p <= '9'; p++)
+		*v = *v > (LLONG_MAX - 9) / 10 ? LLONG_MAX : *v * 10 + (*p - '0');
+	return p;
 }
 
 /* Parse a single "bytes=" range against size (RFC 9110 §14.1.2).
@@ -744,28 +812,22 @@ parse_range(const char *v, size_t len, off_t size, off_t *from, off_t *to)
 	p += 6;
 	if (memchr(p, ',', (size_t)(end - p)))
 		return 0; /* several ranges: we answer with the whole document */
-	if (p < end && *p >= '0' && *p <= '9') {
-		for (a = 0; p < end && *p >= '0' && *p <= '9'; p++) {
-			if (a > (LLONG_MAX - 9) / 10)
-				return 0;
-			a = a * 10 + (*p - '0');
-		}
-	}
+	if (p < end && *p >= '0' && *p <= '9')
+		p = range_pos(p, end, &a);
 	if (p == end || *p++ != '-')
 		return 0;
-	if (p < end) {
-		for (b = 0; p < end && *p >= '0' && *p <= '9'; p++) {
-			if (b > (LLONG_MAX - 9) / 10)
-				return 0;
-			b = b * 10 + (*p - '0');
-		}
-	}
+	if (p < end && *p >= '0' && *p <= '9')
+		p = range_pos(p, end, &b);
 	if (p != end || (a < 0 && b < 0))
 		return 0;
 	if (a < 0) {
-		/* suffix-range: the last b bytes */
-		if (b == 0 || size == 0)
+		/* suffix-range: the last b bytes; one of an empty document
+		 * is satisfiable but has no bytes to send (§14.1.1): the
+		 * field is ignored and the whole, empty, document sent */
+		if (b == 0)
 			return -1;
+		if (size == 0)
+			return 0;
 		*from = b >= size ? 0 : size - b;
 		*to = size - 1;
 		return 1;
@@ -779,35 +841,49 @@ parse_range(const char *v, size_t len, off_t size, off_t *from, off_t *to)
 	return 1;
 }
 
-/* Does Accept-Encoding admit gzip (RFC 9110 §12.5.3), q=0 meaning no? */
+/* Is the weight among an Accept-Encoding element's parameters, p..end,
+ * zero: "q=0", "q=0.0" to "q=0.000" (RFC 9110 §12.4.2)?  A weight is the
+ * only parameter a coding has there (§12.5.3). */
+static int
+q_zero(const char *p, const char *end)
+{
+	if ((p = memchr(p, '=', (size_t)(end - p))) == NULL || ++p == end ||
+	    *p != '0')
+		return 0;
+	while (++p < end && (*p == '0' || *p == '.'))
+		;
+	return p == end || *p == ' ' || *p == '\t';
+}
+
+/* Does Accept-Encoding admit gzip (RFC 9110 §12.5.3)?  gzip (or x-gzip,
+ * §8.4.1.3) by name decides, over every element of every line; else "*",
+ * which stands for the codings not named; a weight of 0 means not
+ * acceptable. */
 static int
 accepts_gzip(const struct request *req)
 {
 	const struct header *h;
-	size_t pos = 0;
-	const char *p, *end, *e;
+	size_t pos = 0, tl;
+	const char *p, *end, *e, *t;
+	int gzip = -1, any = -1;
 
 	while ((h = http_header(req, "Accept-Encoding", &pos)) != NULL) {
 		for (p = h->value, end = p + h->value_len; p < end; p = e + 1) {
-			while (p < end && (*p == ' ' || *p == ','))
-				p++;
-			e = memchr(p, ',', (size_t)(end - p));
-			if (e == NULL)
+			if ((e = memchr(p, ',', (size_t)(end - p))) == NULL)
 				e = end;
-			if ((e - p >= 4 && strncasecmp(p, "gzip", 4) == 0 &&
-			     (e - p == 4 || p[4] == ';' || p[4] == ' ')) ||
-			    (e - p >= 1 && *p == '*' && (e - p == 1 || p[1] == ';'))) {
-				const char *q = memchr(p, ';', (size_t)(e - p));
-				while (q && q + 1 < e && (q[1] == ' ' || q[1] == ';'))
-					q++;
-				if (q && e - q >= 3 && strncasecmp(q + 1, "q=0", 3) == 0 &&
-				    strspn(q + 4, "0.") >= (size_t)(e - q - 4))
-					return 0;
-				return 1;
-			}
+			while (p < e && (*p == ' ' || *p == '\t'))
+				p++;
+			for (t = p; t < e && *t != ';' && *t != ' ' && *t != '\t'; t++)
+				;
+			tl = (size_t)(t - p);
+			if ((tl == 4 && strncasecmp(p, "gzip", 4) == 0) ||
+			    (tl == 6 && strncasecmp(p, "x-gzip", 6) == 0))
+				gzip = gzip > 0 || !q_zero(t, e);
+			else if (tl == 1 && *p == '*')
+				any = !q_zero(t, e);
 		}
 	}
-	return 0;
+	return gzip >= 0 ? gzip : any > 0;
 }
 
 /* --gzip-static: FILE.gz stands for FILE when the client takes it.
@@ -840,15 +916,15 @@ int
 file_serve(struct conn *c, const struct request *req, struct target *t,
            struct response *r)
 {
-	const struct header *h, *inm, *im;
+	const struct header *h;
 	struct stat gz;
 	const struct stat *st = &t->st;
 	int gzip = 0;
 	char etag[80], lm[32];
 	size_t n;
-	time_t since;
+	time_t since, mtime, now;
 	off_t from = 0, to;
-	int fd, range = 0, rc = -1;
+	int fd, k, range = 0, rc = -1;
 
 	/* file_resolve opened a document for reading; one it could not
 	 * open so is not served */
@@ -875,41 +951,43 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 	n += http_num(etag + n, (unsigned long long)st->st_mtim.tv_nsec, 16);
 	etag[n++] = '"';
 	etag[n] = '\0';
-	http_date(st->st_mtim.tv_sec, lm);
+	/* RFC 9110 §8.8.2.1: never later than the response's Date; the
+	 * conditions below compare the time sent */
+	if ((mtime = st->st_mtim.tv_sec) > (now = now_s()))
+		mtime = now;
+	http_date(mtime, lm);
 
 	to = st->st_size - 1;
 	http_response_init(r, S_OK);
 	/* RFC 9110 §13.2.2: the order of evaluation of preconditions. */
-	if ((h = http_header(req, "If-Match", NULL)) != NULL) {
-		if (!etag_matches(h, etag, 0))
+	if ((k = etag_matches(req, "If-Match", etag, 0)) >= 0) {
+		if (k == 0)
 			r->status = S_PRECONDITION_FAILED;
 	} else if ((h = http_header(req, "If-Unmodified-Since", NULL)) != NULL &&
 	           (since = http_parse_date(h->value, h->value_len)) != -1 &&
-	           st->st_mtim.tv_sec > since) {
+	           mtime > since) {
 		r->status = S_PRECONDITION_FAILED;
 	}
-	inm = http_header(req, "If-None-Match", NULL);
-	im = http_header(req, "If-Modified-Since", NULL);
 	if (r->status != S_OK) {
 		/* 412 */
-	} else if (inm != NULL) {
-		if (etag_matches(inm, etag, 1))
+	} else if ((k = etag_matches(req, "If-None-Match", etag, 1)) >= 0) {
+		if (k == 1)
 			r->status = S_NOT_MODIFIED;
-	} else if (im != NULL &&
-	           (since = http_parse_date(im->value, im->value_len)) != -1 &&
-	           st->st_mtim.tv_sec <= since) {
+	} else if ((h = http_header(req, "If-Modified-Since", NULL)) != NULL &&
+	           (since = http_parse_date(h->value, h->value_len)) != -1 &&
+	           mtime <= since) {
 		r->status = S_NOT_MODIFIED;
 	}
 	if (r->status == S_OK && req->method == M_GET &&
 	    (h = http_header(req, "Range", NULL)) != NULL) {
 		const struct header *ir = http_header(req, "If-Range", NULL);
-		/* §13.1.5: If-Range with a strong tag or an exact date */
-		int fresh = ir == NULL ||
-		            (ir->value_len == strlen(etag) &&
-		             memcmp(ir->value, etag, ir->value_len) == 0) ||
-		            (ir->value_len == strlen(lm) &&
-		             memcmp(ir->value, lm, ir->value_len) == 0);
-		if (fresh)
+		/* §13.1.5: the range only if If-Range holds our strong tag.
+		 * A date would have to be a strong validator (§8.8.2.2: the
+		 * document known not to have changed twice within that
+		 * second), which a file's time cannot show: with a date,
+		 * the whole document is sent. */
+		if (ir == NULL || (ir->value_len == strlen(etag) &&
+		                   memcmp(ir->value, etag, ir->value_len) == 0))
 			range = parse_range(h->value, h->value_len, st->st_size,
 			                    &from, &to);
 	}
@@ -922,8 +1000,6 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 	http_add_header(r, "ETag", etag, strlen(etag), 1);
 	if (gzip)
 		http_add_header(r, "Vary", "Accept-Encoding", 15, 0);
-	if (gzip == 2)
-		http_add_header(r, "Content-Encoding", "gzip", 4, 0);
 	if (r->status == S_NOT_MODIFIED) {
 		rc = conn_respond(c, req, r, NULL, 0);
 		if (fd != t->fd)
@@ -939,6 +1015,10 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 		                 (long long)st->st_size);
 		return conn_respond_error(c, req, r);
 	}
+	/* only on the bytes of FILE.gz: not on a 304 (§15.4.5) or the
+	 * page of an error */
+	if (gzip == 2)
+		http_add_header(r, "Content-Encoding", "gzip", 4, 0);
 	if (range > 0) {
 		r->status = S_PARTIAL_CONTENT;
 		http_add_headerf(r, "Content-Range", "bytes %lld-%lld/%lld",

@@ -804,6 +804,37 @@ settled() { "$SETTLE" "$1"; }
 	refute_body_contains dotfile
 }
 
+@test "--list-dirs: a listed directory answers OPTIONS with 204 and PUT with 405, both with Allow" {
+	start_server listen --list-dirs
+	http OPTIONS /nolist/
+	assert_code 204
+	assert_header Allow 'GET, HEAD, OPTIONS'
+	http PUT /nolist/ --data-binary x
+	assert_code 405
+	assert_header Allow 'GET, HEAD, OPTIONS'
+}
+
+@test "--list-dirs: past 4096 entries, the first ones in name order and how many are left out" {
+	mkdir -p "$ROOT/many"
+	perl -e 'for my $i (0 .. 4999) {
+		my $n = sprintf("%s/f%04d", $ARGV[0], $i);
+		open(my $f, ">", $n) or die "$n: $!\n";
+	}' "$ROOT/many"
+	start_server listen --list-dirs
+	local rc=0
+	http GET /many/ || rc=$?
+	rm -rf "$ROOT/many"
+	[ "$rc" -eq 0 ] || fail "no listing"
+	assert_code 200
+	local names k
+	names=$(grep -o '>f[0-9]*</a>' "$BODY" | tr -dc '0-9\n')
+	k=$(wc -l <<<"$names")
+	[ "$k" -ge 2048 ] && [ "$k" -le 4096 ] || fail "$k entries listed"
+	# exactly f0000 .. f(k-1), in order
+	[ "$names" = "$(seq -f '%04g' 0 $((k - 1)))" ] || fail "not the first $k names in order"
+	assert_body_contains "($((5000 - k)) more not listed)"
+}
+
 # --- hidden elements ----------------------------------------------------------------
 
 @test "hidden names are 404; /.well-known/ is served" {
@@ -943,6 +974,44 @@ settled() { "$SETTLE" "$1"; }
 	assert_body 0123456789abcdefghij
 }
 
+@test "If-Match and If-None-Match given on several lines count as one list (RFC 9110 §5.3)" {
+	start_server listen
+	http GET /cache.txt
+	local etag
+	etag=$(header ETag)
+	http GET /cache.txt -H 'If-Match: "other"' -H "If-Match: $etag"
+	assert_code 200
+	assert_body CACHE-BODY
+	http GET /cache.txt -H 'If-None-Match: "other"' -H "If-None-Match: $etag"
+	assert_code 304
+}
+
+@test "If-Range with a date: the whole document, as a date is no strong validator (§13.1.5)" {
+	start_server listen
+	http GET /range.txt
+	local lm
+	lm=$(header Last-Modified)
+	http GET /range.txt -H 'Range: bytes=0-4' -H "If-Range: $lm"
+	assert_code 200
+	refute_header Content-Range
+	assert_body 0123456789abcdefghij
+}
+
+@test "Last-Modified is never later than Date: a file dated in the future (§8.8.2.1)" {
+	printf future >"$ROOT/future.txt"
+	touch -d '2030-01-01 00:00:00 UTC' "$ROOT/future.txt"
+	start_server listen
+	local rc=0
+	http GET /future.txt || rc=$?
+	rm -f "$ROOT/future.txt"
+	[ "$rc" -eq 0 ] || fail "no answer"
+	assert_code 200
+	local lm date
+	lm=$(date -d "$(header Last-Modified)" +%s)
+	date=$(date -d "$(header Date)" +%s)
+	[ "$lm" -le "$date" ] || fail "Last-Modified $(header Last-Modified) after Date $(header Date)"
+}
+
 # --- ranges ---------------------------------------------------------------------------
 
 @test "Range: first bytes, a suffix and an open range" {
@@ -968,6 +1037,25 @@ settled() { "$SETTLE" "$1"; }
 	assert_code 416
 	assert_header Content-Range 'bytes */20'
 	refute_body_contains 0123456789
+}
+
+@test "Range: an empty document's suffix is the whole of it; positions past any number" {
+	: >"$ROOT/empty.txt"
+	start_server listen
+	local rc=0
+	http GET /empty.txt -H 'Range: bytes=-5' || rc=$?
+	[ "$rc" -eq 0 ] || fail "no answer"
+	assert_code 200
+	assert_header Content-Length 0
+	http GET /empty.txt -H 'Range: bytes=0-'
+	assert_code 416
+	rm -f "$ROOT/empty.txt"
+	# a last position past what any number holds: to the end (§14.1.1)
+	http GET /range.txt -H 'Range: bytes=3-99999999999999999999999'
+	assert_code 206
+	assert_header Content-Range 'bytes 3-19/20'
+	http GET /range.txt -H 'Range: bytes=99999999999999999999999-'
+	assert_code 416
 }
 
 @test "several ranges: 200 with the whole document" {
@@ -1005,6 +1093,44 @@ settled() { "$SETTLE" "$1"; }
 	cmp "$BODY" "$ROOT/gz/page.html" || fail "the body is not page.html (gzip;q=0)"
 }
 
+@test "--gzip-static: gzip named decides over *, x-gzip is gzip, a weight of 0 refuses (§12.5.3)" {
+	start_server listen --gzip-static
+	local ae want
+	while IFS='|' read -r ae want; do
+		http GET /gz/page.html -H "Accept-Encoding: $ae"
+		assert_code 200
+		if [ "$want" = gzip ]; then
+			assert_header Content-Encoding gzip || fail "for '$ae'"
+		else
+			refute_header Content-Encoding || fail "for '$ae'"
+		fi
+	done <<'EOF'
+*, gzip;q=0|identity
+gzip;q=0 , br|identity
+gzip ; q=0.000|identity
+br|identity
+deflate, compress|identity
+*;q=0, gzip|gzip
+x-gzip|gzip
+br, *|gzip
+gzip;q=0.5|gzip
+EOF
+}
+
+@test "--gzip-static: a 416 and a 304 carry no Content-Encoding" {
+	start_server listen --gzip-static
+	http GET /gz/page.html -H 'Accept-Encoding: gzip' -H 'Range: bytes=999999-'
+	assert_code 416
+	refute_header Content-Encoding
+	assert_header Content-Range "bytes */$(size_of "$ROOT/gz/page.html.gz")"
+	http GET /gz/page.html -H 'Accept-Encoding: gzip'
+	local etag
+	etag=$(header ETag)
+	http GET /gz/page.html -H 'Accept-Encoding: gzip' -H "If-None-Match: $etag"
+	assert_code 304
+	refute_header Content-Encoding
+}
+
 @test "without --gzip-static FILE.gz never stands for FILE" {
 	start_server listen
 	http GET /gz/page.html -H 'Accept-Encoding: gzip'
@@ -1027,6 +1153,14 @@ settled() { "$SETTLE" "$1"; }
 	http GET / -H 'Host: no-such-host.test'
 	assert_code 404
 	refute_body_contains INDEX
+}
+
+@test "--vhosts: a host named with a final dot is the same host" {
+	ROOT=$BATS_FILE_TMPDIR/vhosts
+	start_server listen --vhosts
+	http GET / -H 'Host: host-a.'
+	assert_code 200
+	assert_body HOST-A-INDEX
 }
 
 # --- a large document ----------------------------------------------------------------------------

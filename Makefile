@@ -8,14 +8,15 @@
 CC      ?= cc
 # Small by default (see README, Size): link-time optimization (gcc's
 # spelling runs its jobs in parallel), calls through the read-only GOT
-# rather than a PLT, no unwind tables, unused sections dropped, relative
-# relocations packed (DT_RELR: glibc 2.36 and binutils 2.38 or later; an
-# older linker ignores the option with a warning).
+# rather than a PLT, no unwind tables (and no index of them: nothing in
+# cgid unwinds), unused sections dropped, relative relocations packed
+# (DT_RELR: glibc 2.36 and binutils 2.38 or later; an older linker
+# ignores the option with a warning).
 LTO      = $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),-flto,-flto=auto)
 CFLAGS  ?= $(OPT) -g $(LTO) -fno-plt -fno-asynchronous-unwind-tables \
            -ffunction-sections -fdata-sections
 LDFLAGS ?= -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,relro,-z,now \
-           -Wl,-z,pack-relative-relocs
+           -Wl,-z,pack-relative-relocs -Wl,--no-eh-frame-hdr
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer \

@@ -1455,40 +1455,37 @@ drop_privileges(struct ids id)
 		die("privileges were not dropped", NULL);
 }
 
+/*
+ * The long options, one "VAL ARG NAME" each (ARG ':' for an argument,
+ * ' ' for none), made into getopt_long's table on the stack at every
+ * call: a table of pointers in the program would be relocated at every
+ * start, and take nearly a kilobyte of the router build's 64 KiB.
+ */
+static const char long_options[] =
+	"l:listen\0" "D:cgi-dir\0" "E:cgi-ext\0" "L:log\0" "B:max-body\0"
+	"T:cgi-timeout\0" "I:cgi-idle-timeout\0" "i:interpreter\0"
+	"W allow-writable-scripts\0" "A pass-authorization\0" "H https\0"
+	"d list-dirs\0" "z gzip-static\0" "v vhosts\0" "u:user\0" "C:chroot\0"
+	"r allow-root\0" "R:limit\0" "M:max-connections\0" "G:grace\0"
+	"X:idle-exit\0" "e:env\0" "p:pass-env\0" "P:protocol\0"
+	"S:script-stderr\0" "O:socket-mode\0" "h help\0" "V version\0";
+
+static int __attribute__((noinline))
+next_option(int argc, char **argv)
+{
+	struct option o[30] = {{0}};
+	const char *s = long_options;
+	int i;
+
+	for (i = 0; *s != '\0'; i++, s += strlen(s) + 1)
+		o[i] = (struct option){s + 2, s[1] == ':' ? required_argument
+		                                          : no_argument, NULL, s[0]};
+	return getopt_long(argc, argv, "l:hV", o, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"listen", required_argument, NULL, 'l'},
-		{"cgi-dir", required_argument, NULL, 'D'},
-		{"cgi-ext", required_argument, NULL, 'E'},
-		{"log", required_argument, NULL, 'L'},
-		{"max-body", required_argument, NULL, 'B'},
-		{"cgi-timeout", required_argument, NULL, 'T'},
-		{"cgi-idle-timeout", required_argument, NULL, 'I'},
-		{"interpreter", required_argument, NULL, 'i'},
-		{"allow-writable-scripts", no_argument, &cfg.allow_writable, 1},
-		{"pass-authorization", no_argument, &cfg.pass_auth, 1},
-		{"https", no_argument, &cfg.https, 1},
-		{"list-dirs", no_argument, &cfg.list_dirs, 1},
-		{"gzip-static", no_argument, &cfg.gzip_static, 1},
-		{"vhosts", no_argument, &cfg.vhosts, 1},
-		{"user", required_argument, NULL, 'u'},
-		{"chroot", required_argument, NULL, 'C'},
-		{"allow-root", no_argument, &cfg.allow_root, 1},
-		{"limit", required_argument, NULL, 'R'},
-		{"max-connections", required_argument, NULL, 'M'},
-		{"grace", required_argument, NULL, 'G'},
-		{"idle-exit", required_argument, NULL, 'X'},
-		{"env", required_argument, NULL, 'e'},
-		{"pass-env", required_argument, NULL, 'p'},
-		{"protocol", required_argument, NULL, 'P'},
-		{"script-stderr", required_argument, NULL, 'S'},
-		{"socket-mode", required_argument, NULL, 'O'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *listen_specs[MAX_LISTEN], *log_dest = NULL, *v;
 	const char *user = NULL, *chroot_dir = NULL;
 	struct ids ids = {0, 0};
@@ -1517,7 +1514,7 @@ main(int argc, char **argv)
 	cfg.grace = DEFAULT_GRACE;
 	cfg.cgi_dirs[cfg.n_cgi_dirs++] = "/cgi-bin/";
 	cfg.cgi_exts[cfg.n_cgi_exts++] = ".cgi";
-	while ((ch = getopt_long(argc, argv, "l:hV", opts, NULL)) != -1) {
+	while ((ch = next_option(argc, argv)) != -1) {
 		switch (ch) {
 		case 'l':
 			if (n_listen == MAX_LISTEN)
@@ -1554,7 +1551,26 @@ main(int argc, char **argv)
 			if (cfg.cgi_timeout == 0)
 				die_usage("invalid value for", "--cgi-timeout");
 			break;
-		case 0:
+		case 'W':
+			cfg.allow_writable = 1;
+			break;
+		case 'A':
+			cfg.pass_auth = 1;
+			break;
+		case 'H':
+			cfg.https = 1;
+			break;
+		case 'd':
+			cfg.list_dirs = 1;
+			break;
+		case 'z':
+			cfg.gzip_static = 1;
+			break;
+		case 'v':
+			cfg.vhosts = 1;
+			break;
+		case 'r':
+			cfg.allow_root = 1;
 			break;
 		case 'I':
 			cfg.cgi_idle_timeout = (int)number(optarg,

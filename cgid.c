@@ -85,7 +85,9 @@ static const char usage[] =
 "      --allow-writable-scripts\trun group- or world-writable programs too\n"
 "      --pass-authorization\tgive scripts the Authorization field and AUTH_TYPE\n"
 "      --https\tTLS is terminated in front: HTTPS=on for scripts\n"
+#ifndef CGID_NO_LISTING
 "      --list-dirs\tlist directories that have no index\n"
+#endif
 "      --gzip-static\tsend FILE.gz to clients that accept gzip\n"
 "      --vhosts\tserve ROOT/HOST/ for each Host field\n"
 "      --user USER[:GROUP]\tdrop to USER (and GROUP) before serving\n"
@@ -598,7 +600,12 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 	switch (req->method) {
 	case M_GET:
 	case M_HEAD:
-		rc = listed ? file_list(c, req) : file_serve(c, req, &t, &r);
+#ifndef CGID_NO_LISTING
+		if (listed)
+			rc = file_list(c, req);
+		else
+#endif
+			rc = file_serve(c, req, &t, &r);
 		break;
 	case M_OPTIONS:
 		http_response_init(&r, S_NO_CONTENT);
@@ -1561,6 +1568,9 @@ main(int argc, char **argv)
 			cfg.https = 1;
 			break;
 		case 'd':
+#ifdef CGID_NO_LISTING
+			die_usage("not in this build (make FRONTS=no)", "--list-dirs");
+#endif
 			cfg.list_dirs = 1;
 			break;
 		case 'z':

@@ -607,6 +607,7 @@ file_url_encode(const char *path, char *out, size_t size)
 	return (int)o;
 }
 
+#ifndef CGID_NO_LISTING
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -749,6 +750,7 @@ file_list(struct conn *c, const struct request *req)
 	r.content_length = (long long)len;
 	return conn_respond(c, req, &r, page, len);
 }
+#endif
 
 /* Does the If-Match / If-None-Match list name, over all its lines (RFC
  * 9110 §5.3), match our entity-tag (§13.1.1, §13.1.2)?  -1 when the

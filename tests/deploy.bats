@@ -650,7 +650,7 @@ copy_tree() {
 	done
 }
 
-@test "make FRONTS=no: the router build is at most 64 KiB stripped (gcc) and serves" {
+@test "make FRONTS=no: the router build is at most 64 KiB stripped (gcc), without fronts and listings, and serves" {
 	copy_tree
 	local src=$BATS_TEST_TMPDIR/nofronts size
 	cp -R "$SRC" "$src"
@@ -662,6 +662,8 @@ copy_tree() {
 	[ "$size" -le 65536 ] || fail "the router build is $size bytes stripped"
 	run "$src/cgid" --protocol fastcgi /
 	[ "$status" -eq 2 ] || fail "--protocol fastcgi in a build without fronts: status $status"
+	run "$src/cgid" --list-dirs /
+	[ "$status" -eq 2 ] || fail "--list-dirs in the router build: status $status"
 	local save=$CGID
 	CGID=$src/cgid
 	start_server listen

@@ -44,7 +44,21 @@ env_init(struct env *e)
 	e->n = 0;
 	e->used = 0;
 	e->overflow = 0;
+	e->configured = e->skipped = 0;
 	e->vars[0] = NULL;
+}
+
+/* Does an --env option name this variable? */
+static int
+set_by_option(const char *name, size_t nl)
+{
+	int i;
+
+	for (i = 0; i < cfg.n_extra_env; i++)
+		if (strncmp(cfg.extra_env[i], name, nl) == 0 &&
+		    cfg.extra_env[i][nl] == '=')
+			return 1;
+	return 0;
 }
 
 void
@@ -53,6 +67,11 @@ env_add(struct env *e, const char *name, const char *value, size_t vlen)
 	size_t nl = strlen(name);
 	char *p;
 
+	/* a variable --env sets is the option's alone (one entry: shells
+	 * and other languages would take different ones of two) */
+	e->skipped = e->configured && set_by_option(name, nl);
+	if (e->skipped)
+		return;
 	if (e->n == MAX_ENV || e->used + nl + vlen + 2 > sizeof e->buf) {
 		e->overflow = 1;
 		return;
@@ -72,6 +91,8 @@ env_join(struct env *e, const char *value, size_t vlen)
 {
 	char *end;
 
+	if (e->skipped)
+		return;
 	if (e->n == 0 || e->used + 2 + vlen > sizeof e->buf) {
 		e->overflow = 1;
 		return;
@@ -112,6 +133,7 @@ env_add_config(struct env *e)
 	}
 	if (!has_path)
 		env_adds(e, "PATH", SAFE_PATH);
+	e->configured = 1;
 }
 
 /*
@@ -192,8 +214,9 @@ cgi_env_http(struct env *e, const struct request *req, const struct conn *c,
 	snprintf(buf, sizeof buf, "%s/%s", cfg.root_real, t->rel);
 	env_adds(e, "SCRIPT_FILENAME", buf);
 	env_adds(e, "DOCUMENT_ROOT", cfg.root_real);
-	/* §4.1.14: SERVER_NAME from Host without its port, else our address. */
-	if (host != NULL && host_len > 0) {
+	/* §4.1.14: SERVER_NAME from Host without its port, else (none, or
+	 * an empty name: RFC 9112 §3.2) our address. */
+	if (host != NULL) {
 		const char *colon = NULL;
 		size_t i;
 		for (i = 0; i < host_len; i++)
@@ -201,11 +224,13 @@ cgi_env_http(struct env *e, const struct request *req, const struct conn *c,
 				colon = host + i;
 			else if (host[i] == ']')
 				colon = NULL;
-		env_add(e, "SERVER_NAME", host,
-		        colon ? (size_t)(colon - host) : host_len);
-	} else {
-		env_adds(e, "SERVER_NAME", c->ep.local_addr);
+		if (colon != NULL)
+			host_len = (size_t)(colon - host);
 	}
+	if (host != NULL && host_len > 0)
+		env_add(e, "SERVER_NAME", host, host_len);
+	else
+		env_adds(e, "SERVER_NAME", c->ep.local_addr);
 	env_adds(e, "SERVER_ADDR", c->ep.local_addr);
 	env_adds(e, "SERVER_PORT", c->ep.local_port);
 	env_adds(e, "REMOTE_ADDR", c->ep.remote_addr);
@@ -231,7 +256,8 @@ cgi_env_http(struct env *e, const struct request *req, const struct conn *c,
 		snprintf(buf, sizeof buf, "%lld", req->content_length);
 		env_adds(e, "CONTENT_LENGTH", buf);
 	}
-	if ((h = http_header(req, "Content-Type", NULL)) != NULL)
+	if ((req->content_length >= 0 || req->chunked) &&
+	    (h = http_header(req, "Content-Type", NULL)) != NULL)
 		env_add(e, "CONTENT_TYPE", h->value, h->value_len);
 	env_add_headers(e, req);
 }
@@ -502,9 +528,11 @@ kill_group(pid_t pid, int *exited, int *wstatus)
 		*exited = 1;
 }
 
-/* Hand complete lines of the script's stderr to the log. */
+/* Hand complete lines of the script's stderr to the log; a line longer
+ * than the buffer (size) in pieces, and with flush what is left. */
 static void
-relay_stderr(const struct cgi_script *s, char *ebuf, size_t *elen, int flush)
+relay_stderr(const struct cgi_script *s, char *ebuf, size_t size,
+             size_t *elen, int flush)
 {
 	char *p = ebuf, *nl;
 	size_t left = *elen;
@@ -514,7 +542,7 @@ relay_stderr(const struct cgi_script *s, char *ebuf, size_t *elen, int flush)
 		left -= (size_t)(nl + 1 - p);
 		p = nl + 1;
 	}
-	if (left > 0 && (flush || p == ebuf)) {
+	if (left > 0 && (flush || left == size)) {
 		log_script(s->log_name, p, left);
 		left = 0;
 	}
@@ -586,6 +614,8 @@ spawn(const struct cgi_script *s, int in, int out, int err, char **argv,
 	if (pid != 0)
 		return pid;
 	setsid();
+	struct rlimit nofile = {1024, 1024};
+	getrlimit(RLIMIT_NOFILE, &nofile);  /* before --limit nofile */
 	/* Resource limits bound what one script can take (0: none). */
 	static const int res[4] = {RLIMIT_CPU, RLIMIT_AS, RLIMIT_NOFILE,
 	                           RLIMIT_NPROC};
@@ -601,7 +631,11 @@ spawn(const struct cgi_script *s, int in, int out, int err, char **argv,
 	/* chdir through the directory's descriptor, then close the rest */
 	if (fchdir(s->dir_fd) < 0)
 		_exit(127);
-	syscall(SYS_close_range, 3U, ~0U, 0U);
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+		/* before Linux 5.9: each below the limit (ours are all
+		 * close-on-exec: what is left came from our parent) */
+		for (int fd = 3; fd < 65536 && (rlim_t)fd < nofile.rlim_cur; fd++)
+			close(fd);
 	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -630,6 +664,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	struct obuf o = {obuf_mem, 0, sizeof obuf_mem};
 	struct cgi_head h;
 	long long start = now_ms(), last_out = start, last_write = start;
+	long long last_try = start;  /* the last write to the client tried */
+	int relayed = 0;             /* any output read */
 	long long last_in = start, body_bytes = 0;
 	long long exit_time = 0, out_eof = 0, deadline = start + (long long)cfg.cgi_timeout * 1000;
 	long long idle_ms = (long long)cfg.cgi_idle_timeout * 1000;
@@ -644,13 +680,10 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	}
 	if (pipe2(err, O_CLOEXEC) < 0)
 		goto spawn_fail;
-	if (s->nph_fd >= 0) {
-		/* §5: a non-parsed header script talks to the client itself */
-		out[1] = s->nph_fd;
-		head_done = 1;
-	} else if (pipe2(out, O_CLOEXEC) < 0) {
+	if (pipe2(out, O_CLOEXEC) < 0)
 		goto spawn_fail;
-	}
+	/* §5: a non-parsed header script's output is the response */
+	head_done = s->nph;
 	if (s->stdin_fd >= 0) {
 		child_in = s->stdin_fd;
 		body_eof = 1;
@@ -674,6 +707,9 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		signal(SIGTERM, on_sigterm);
 		signal(SIGINT, on_sigterm);
 		signal(SIGHUP, on_sigterm);
+		/* ignored by whoever started us, SIGCHLD would leave no
+		 * child to wait for: no script's exit would be seen */
+		signal(SIGCHLD, SIG_DFL);
 		handlers = 1;
 	}
 	/* held until cgi_running names the script (the child unblocks
@@ -689,8 +725,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	if (pid < 0)
 		goto spawn_fail;
-	if (s->nph_fd < 0)
-		close(out[1]);
+	close(out[1]);
 	close(err[1]);
 	if (in[0] >= 0)
 		close(in[0]);
@@ -717,8 +752,14 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 
 		/* Response towards the client: new output is written at once,
 		 * as the socket mostly has room; what does not fit waits for
-		 * POLLOUT (which a client that does not read never gives). */
-		if (o.len > ooff && (o.len != o_tried || cli_ready)) {
+		 * POLLOUT (which a client that does not read never gives),
+		 * and is tried again every second: POLLOUT comes only once
+		 * half of the socket's queue has left, which can take longer
+		 * than TIMEOUT_IO_MS for a client that reads slowly, while
+		 * any room it makes takes bytes. */
+		if (o.len > ooff && (o.len != o_tried || cli_ready ||
+		                     now - last_try >= 1000)) {
+			last_try = now;
 			n = send(f->out_fd, o.p + ooff, o.len - ooff,
 			         MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (n < 0 && errno == ENOTSOCK)
@@ -726,8 +767,13 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			if (n > 0) {
 				ooff += (size_t)n;
 				last_write = now;
-				if (ooff == o.len)
+				/* output is read again: the script's silence
+				 * is counted from now (it may have waited on
+				 * a full pipe meanwhile) */
+				if (ooff == o.len) {
 					ooff = o.len = 0;
+					last_out = now;
+				}
 			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 				log_error("%s: client went away", s->log_name);
 				result = CGI_CLOSE;
@@ -755,7 +801,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				}
 			}
 			if (n > 0) {
-				last_in = now_ms();
+				/* a script reading its body is not silent */
+				last_in = last_out = now_ms();
 				body_bytes += n;
 			} else if (n == 0) {
 				body_eof = 1;
@@ -815,13 +862,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			i_pid = np;
 			p[np++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
 		}
-		if (out[0] < 0 && o.len == ooff && s->nph_fd >= 0) {
-			/* NPH: the response is over when the script is */
-			if (exited && (err[0] < 0 || now - exit_time >= CGI_LINGER_MS))
-				break;
-			if (exited)
-				finish_at = exit_time + CGI_LINGER_MS;
-		} else if (out[0] < 0 && o.len == ooff) {
+		if (out[0] < 0 && o.len == ooff) {
 			/* The response is complete: give the script a moment to
 			 * exit and its stderr to drain, then end the group. */
 			long long since = exited ? exit_time : out_eof;
@@ -867,8 +908,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			}
 			if (last_write + TIMEOUT_IO_MS < wake)
 				wake = last_write + TIMEOUT_IO_MS;
-		} else if (s->nph_fd >= 0) {
-			/* an NPH script's output is not seen: no idle clock */
+			if (last_try + 1000 < wake)
+				wake = last_try + 1000;
 		} else if (out[0] < 0) {
 			/* the output is complete: the linger clock applies */
 		} else if (!exited && now - last_out >= idle_ms) {
@@ -883,8 +924,12 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			          cfg.cgi_timeout);
 			goto timeout;
 		}
-		if (exited && out[0] >= 0) {
-			if (now - exit_time >= CGI_LINGER_MS) {
+		if (exited && out[0] >= 0 && o.len == ooff) {
+			/* what is in the pipe is read first (the clock starts
+			 * again at each read) */
+			long long since = last_out > exit_time ? last_out
+			                                       : exit_time;
+			if (now - since >= CGI_LINGER_MS) {
 				/* a background child holds the pipes: stop here */
 				log_error("%s: output still open after the script "
 				          "exited", s->log_name);
@@ -898,8 +943,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				out_eof = now;
 				continue;
 			}
-			if (exit_time + CGI_LINGER_MS < wake)
-				wake = exit_time + CGI_LINGER_MS;
+			if (since + CGI_LINGER_MS < wake)
+				wake = since + CGI_LINGER_MS;
 		}
 		if (pidfd < 0 && now + 50 < wake)
 			wake = now + 50; /* no pidfd: look at the child often */
@@ -937,6 +982,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			n = write(in[1], ibuf + ioff, ilen - ioff);
 			if (n > 0) {
 				ioff += (size_t)n;
+				last_out = now_ms();
 			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 				/* the script stopped reading its input */
 				close(in[1]);
@@ -950,9 +996,9 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				f->err(f->ctx, ebuf, (size_t)n, &o);
 			} else if (n > 0) {
 				elen += (size_t)n;
-				relay_stderr(s, ebuf, &elen, 0);
+				relay_stderr(s, ebuf, sizeof ebuf, &elen, 0);
 			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-				relay_stderr(s, ebuf, &elen, 1);
+				relay_stderr(s, ebuf, sizeof ebuf, &elen, 1);
 				close(err[0]);
 				err[0] = -1;
 			}
@@ -969,7 +1015,9 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			if (n <= 0) {
 				close(out[0]);
 				out[0] = -1;
-				if (!head_done) {
+				/* an nph- script that wrote nothing has sent
+				 * no head: answered as a script without one */
+				if (!head_done || (s->nph && !relayed)) {
 					/* wait a little for its exit status */
 					if (!exited)
 						exited = wait_exit(pid, &wstatus,
@@ -981,6 +1029,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				continue;
 			}
 			last_out = now_ms();
+			relayed = 1;
 			if (head_done) {
 				if (!out_grown && (size_t)n == sizeof rbuf) {
 					grow_pipe(out[0]);
@@ -1041,9 +1090,8 @@ timeout:
 		f->error(f->ctx, S_GATEWAY_TIMEOUT);
 	result = CGI_CLOSE;
 kill:
-	if (err[0] >= 0)
-		relay_stderr(s, ebuf, &elen, 1);
 done:
+	relay_stderr(s, ebuf, sizeof ebuf, &elen, 1);
 	kill_group(pid, &exited, &wstatus);
 	cgi_running = 0;
 	f->exit_status = exited ? wstatus : -1;
@@ -1065,7 +1113,7 @@ spawn_fail:
 	for (i = 0; i < 2; i++) {
 		if (in[i] >= 0)
 			close(in[i]);
-		if (out[i] >= 0 && out[i] != s->nph_fd)
+		if (out[i] >= 0)
 			close(out[i]);
 		if (err[i] >= 0)
 			close(err[i]);

@@ -23,6 +23,8 @@ struct env {
 	int n;
 	size_t used;
 	int overflow;
+	int configured;            /* env_add_config done: --env names win */
+	int skipped;               /* the last env_add was such a name */
 	char buf[MAX_ENV_BYTES];
 };
 
@@ -133,8 +135,8 @@ struct cgi_script {
 	const char *query;         /* for ISINDEX arguments (§4.4), may be NULL */
 	size_t query_len;
 	int stdin_fd;              /* a prepared body file, or -1 to relay */
-	int nph_fd;                /* non-parsed header script: its stdout is
-	                              this descriptor, or -1 */
+	int nph;                   /* a non-parsed header script: its output
+	                              is relayed as it is (§5) */
 	const char *interpreter;   /* run the file with this program, or NULL */
 };
 

@@ -398,12 +398,12 @@ run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
 	};
 	struct cgi_script s = {
 		.dir_fd = t->dir_fd, .name = t->name, .query = req->query,
-		.query_len = req->query_len, .stdin_fd = -1, .nph_fd = -1,
+		.query_len = req->query_len, .stdin_fd = -1,
 		.interpreter = cgi_interpreter(req->path, t->script_len),
 	};
 	char log_name[MAX_PATH];
 	const char *why;
-	int status, flags = 0;
+	int status;
 
 	snprintf(log_name, sizeof log_name, "%.*s", (int)t->script_len, req->path);
 	s.log_name = log_name;
@@ -441,12 +441,10 @@ run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
 			close(s.stdin_fd);
 		return respond_status(c, req, S_HEADERS_TOO_LARGE);
 	}
-	/* RFC 3875 §5: an "nph-" script writes the whole response itself, on
-	 * a blocking descriptor, and the connection ends with it. */
+	/* RFC 3875 §5: an "nph-" script writes the whole response itself,
+	 * which is relayed as it comes, and the connection ends with it. */
 	if (strncmp(t->name, "nph-", 4) == 0) {
-		s.nph_fd = c->wfd;
-		flags = fcntl(c->wfd, F_GETFL);
-		fcntl(c->wfd, F_SETFL, flags & ~O_NONBLOCK);
+		s.nph = 1;
 		c->status = S_OK;
 		hc.close = 1;
 	}
@@ -462,8 +460,6 @@ run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
 	case CGI_DONE:
 		break;
 	}
-	if (s.nph_fd >= 0)
-		fcntl(c->wfd, F_SETFL, flags);
 	if (s.stdin_fd >= 0)
 		close(s.stdin_fd);
 	if (hc.close || hc.body_left > 0)

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -201,10 +203,33 @@ wait_either(int fd, short events, int other, int timeout_ms)
 	return n < 0 ? -1 : p[0].revents != 0;
 }
 
+/*
+ * Waiting to write, what counts is that the client takes bytes: POLLOUT
+ * comes only once half of the socket's queue has left, which can take
+ * longer than the timeout for a client that reads slowly through a large
+ * queue.  So every second the queue's fill (SIOCOUTQ) is read, and any
+ * bytes that left it start the timeout again.
+ */
 int
 wait_fd(int fd, short events, int timeout_ms)
 {
-	return wait_either(fd, events, -1, timeout_ms);
+	long long until = now_ms() + timeout_ms, left;
+	int n, queued, last = -1;
+
+	if (!(events & POLLOUT))
+		return wait_either(fd, events, -1, timeout_ms);
+	for (;;) {
+		left = until - now_ms();
+		n = wait_either(fd, events, -1, left <= 0 ? 0 : left < 1000
+		                                                 ? (int)left : 1000);
+		if (n != 0 || left <= 0)
+			return n;
+		if (ioctl(fd, SIOCOUTQ, &queued) == 0) {
+			if (last >= 0 && queued < last)
+				until = now_ms() + timeout_ms;
+			last = queued;
+		}
+	}
 }
 
 int

@@ -642,7 +642,7 @@ front_request(struct front *fr, const struct params *ps)
 			.error = run_error, .err = fr->err ? run_err : NULL,
 			.input = fr->input ? run_input : NULL, .exit_status = -1,
 		};
-		struct cgi_script s = {.stdin_fd = -1, .nph_fd = -1};
+		struct cgi_script s = {.stdin_fd = -1};
 		const char *interp = NULL;
 		enum cgi_result res;
 		const struct param *qs = params_get(ps, "QUERY_STRING");

@@ -116,6 +116,46 @@ assert_no_body_then_next() {
 	refute_env REMOTE_USER
 }
 
+@test "SERVER_NAME for a Host with an empty name (\":PORT\"): the server's address" {
+	start_server listen
+	http GET /cgi-bin/env.sh -H "Host: :$PORT"
+	assert_code 200
+	assert_env SERVER_NAME=127.0.0.1
+}
+
+@test "--env names a variable of cgid's own: the option's value, once" {
+	start_server listen --env SERVER_NAME=admin.example --env REDIRECT_STATUS=1
+	http GET /cgi-bin/env.sh -H 'Host: example.test'
+	assert_code 200
+	[ "$(grep -c '^SERVER_NAME=' "$BODY")" -eq 1 ] || fail "$(grep '^SERVER_NAME=' "$BODY")"
+	assert_env SERVER_NAME=admin.example
+	[ "$(grep -c '^REDIRECT_STATUS=' "$BODY")" -eq 1 ] || fail "$(grep '^REDIRECT_STATUS=' "$BODY")"
+	assert_env REDIRECT_STATUS=1
+	# a request header the option names too: the option's, once
+	stop_server
+	start_server listen --env HTTP_X_A=option
+	http GET /cgi-bin/env.sh -H 'X-A: one' -H 'X-A: two' -H 'Accept: text/plain'
+	[ "$(grep -c '^HTTP_X_A=' "$BODY")" -eq 1 ] || fail "$(grep '^HTTP_X_A=' "$BODY")"
+	assert_env HTTP_X_A=option
+	assert_env HTTP_ACCEPT=text/plain
+}
+
+@test "a local redirect after a POST: the GET it becomes has no CONTENT_TYPE (RFC 3875 §4.1.3)" {
+	printf '%s\n' '#!/bin/sh' "printf 'Location: /cgi-bin/env.sh\\n\\n'" \
+		>"$ROOT/cgi-bin/to-env.sh"
+	chmod 755 "$ROOT/cgi-bin/to-env.sh"
+	start_server listen
+	local rc=0
+	http POST /cgi-bin/to-env.sh -H 'Content-Type: application/x-www-form-urlencoded' \
+		--data-binary 'a=1' || rc=$?
+	rm -f "$ROOT/cgi-bin/to-env.sh"
+	[ "$rc" -eq 0 ] || fail "no answer"
+	assert_code 200
+	assert_env REQUEST_METHOD=GET
+	refute_env CONTENT_LENGTH
+	refute_env CONTENT_TYPE
+}
+
 @test "--https: HTTPS=on and REQUEST_SCHEME=https; without it http and no HTTPS" {
 	start_server listen
 	http GET /cgi-bin/env.sh
@@ -519,6 +559,39 @@ EOF
 	refute_body_contains T3-FAIL-STDERR
 	wait_log 'cgid\[[0-9]+\]: /cgi-bin/t3-fail\.sh: T3-FAIL-STDERR first line$'
 	wait_log 'cgid\[[0-9]+\]: /cgi-bin/t3-fail\.sh: T3-FAIL-STDERR second line$'
+}
+
+@test "a line of stderr written in pieces is one line of the log" {
+	printf '%s\n' '#!/usr/bin/perl' '$| = 1; select(STDERR); $| = 1;' \
+		'print STDERR "T3-PIECES one "; select(undef, undef, undef, 0.3);' \
+		'print STDERR "two\n"; print STDOUT "Content-Type: text/plain\n\nok\n";' \
+		>"$ROOT/cgi-bin/pieces.pl"
+	chmod 755 "$ROOT/cgi-bin/pieces.pl"
+	start_server listen
+	http GET /cgi-bin/pieces.pl
+	rm -f "$ROOT/cgi-bin/pieces.pl"
+	assert_code 200
+	wait_log 'pieces\.pl: T3-PIECES one two$'
+	grep -Eq 'pieces\.pl: T3-PIECES one $' "$LOG" && fail "the line was logged in two"
+	return 0
+}
+
+@test "SIGCHLD ignored by the super-server: scripts' exits are still seen" {
+	command -v systemd-socket-activate >/dev/null || skip "no systemd-socket-activate"
+	printf '%s\n' '#!/nonexistent/interpreter' >"$ROOT/cgi-bin/no-interp.sh"
+	chmod 755 "$ROOT/cgi-bin/no-interp.sh"
+	local real=$CGID
+	CGID=$BATS_TEST_TMPDIR/ignore-chld
+	printf '%s\n' '#!/usr/bin/perl' '$SIG{CHLD} = "IGNORE";' "exec '$real', @ARGV or die;" >"$CGID"
+	chmod 755 "$CGID"
+	start_server sd-inetd
+	CGID=$real
+	local rc=0
+	http GET /cgi-bin/no-interp.sh || rc=$?
+	rm -f "$ROOT/cgi-bin/no-interp.sh"
+	[ "$rc" -eq 0 ] || fail "no answer"
+	assert_code 500
+	wait_log 'no-interp\.sh: could not be executed'
 }
 
 @test "a script exiting 0 without output: 502" {

@@ -188,8 +188,8 @@ elapsed_above() {
 }
 
 @test "an NPH script that keeps writing is not cut off as silent" {
-	# nph- scripts write to the client themselves: cgid sees none of their
-	# output, which must not count as silence (--cgi-idle-timeout 2 here).
+	# an nph- script's output is relayed as it comes, and counts as
+	# output like any script's (--cgi-idle-timeout 2 here).
 	printf '%s\n' '#!/bin/sh' \
 		"printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nConnection: close\\r\\n\\r\\n'" \
 		'i=0' \
@@ -203,6 +203,173 @@ elapsed_above() {
 	assert_code 200
 	assert_body_contains 'tick 7' || fail "the NPH script was ended while it was writing"
 	assert_body_contains done
+	check_invariants 3
+}
+
+@test "an NPH script whose client stalls in the request body is ended by the timeouts" {
+	# The script reads its body; the client sends 10 of the 100 bytes it
+	# announced and waits.  The script's output is relayed, and the
+	# connection's descriptor stays non-blocking: --cgi-timeout (3 s)
+	# ends it, where a blocking read of the body would wait for ever.
+	printf '%s\n' '#!/bin/sh' \
+		"printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n'" \
+		'cat >/dev/null' 'echo done' >"$ROOT/cgi-bin/nph-cat.sh"
+	chmod 755 "$ROOT/cgi-bin/nph-cat.sh"
+	start_listen
+	local t0 t1
+	t0=$(date +%s)
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]")
+			or die "connect: $!\n";
+		print $s "POST /cgi-bin/nph-cat.sh HTTP/1.1\r\nHost: x\r\n" .
+			"Content-Length: 100\r\n\r\n0123456789";
+		$SIG{ALRM} = sub { exit 0 };
+		alarm 15;
+		1 while sysread($s, my $b, 4096);' "$PORT"
+	t1=$(date +%s)
+	rm -f "$ROOT/cgi-bin/nph-cat.sh"
+	[ $((t1 - t0)) -le 8 ] || fail "the connection was still open after $((t1 - t0)) s"
+	check_invariants 3
+}
+
+@test "an NPH script that cannot be executed: 500, as for any script" {
+	printf '%s\n' '#!/nonexistent/interpreter' >"$ROOT/cgi-bin/nph-bad.sh"
+	chmod 755 "$ROOT/cgi-bin/nph-bad.sh"
+	start_listen
+	timed_curl /cgi-bin/nph-bad.sh
+	rm -f "$ROOT/cgi-bin/nph-bad.sh"
+	assert_code 500
+	wait_log "could not be executed"
+	check_invariants 3
+}
+
+@test "a script reading a slow request body is not silent (--cgi-idle-timeout)" {
+	# 5000 bytes at 1000 a second, twice the least rate a body may have;
+	# the script answers only once it has read them all, 5 s later, past
+	# --cgi-idle-timeout 2.
+	printf '%s\n' '#!/bin/sh' 'n=$(wc -c)' \
+		"printf 'Content-Type: text/plain\\n\\nread %s\\n' \"\$n\"" \
+		>"$ROOT/cgi-bin/read-all.sh"
+	chmod 755 "$ROOT/cgi-bin/read-all.sh"
+	start_listen --cgi-timeout 20
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]")
+			or die "connect: $!\n";
+		print $s "POST /cgi-bin/read-all.sh HTTP/1.1\r\nHost: x\r\n" .
+			"Connection: close\r\nContent-Length: 5000\r\n\r\n";
+		for (1 .. 10) { select(undef, undef, undef, 0.5); print $s "x" x 500; }
+		local $/;
+		print <$s>;' "$PORT" >"$BATS_TEST_TMPDIR/resp.raw"
+	rm -f "$ROOT/cgi-bin/read-all.sh"
+	grep -q '^HTTP/1.1 200' "$BATS_TEST_TMPDIR/resp.raw" ||
+		fail "$(head -c 300 "$BATS_TEST_TMPDIR/resp.raw")"
+	grep -q '^read 5000' "$BATS_TEST_TMPDIR/resp.raw" ||
+		fail "$(head -c 300 "$BATS_TEST_TMPDIR/resp.raw")"
+	check_invariants 3
+}
+
+@test "output held up by a client that waits is no silence of the script's" {
+	# 8 MB, more than the socket's buffers; the client reads nothing for
+	# 4 s (past --cgi-idle-timeout 2), then all of it.  The script was
+	# blocked on its full pipe, not silent.
+	printf '%s\n' '#!/bin/sh' "printf 'Content-Type: application/octet-stream\\n\\n'" \
+		'exec head -c 8000000 /dev/zero' >"$ROOT/cgi-bin/eight.sh"
+	chmod 755 "$ROOT/cgi-bin/eight.sh"
+	start_listen --cgi-timeout 30
+	local n
+	n=$(perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]")
+			or die "connect: $!\n";
+		print $s "GET /cgi-bin/eight.sh HTTP/1.0\r\nHost: x\r\n\r\n";
+		sleep 4;
+		my ($all, $b) = ("");
+		$all .= $b while sysread($s, $b, 65536);
+		$all =~ s/\A.*?\r\n\r\n//s;
+		print length $all;' "$PORT")
+	rm -f "$ROOT/cgi-bin/eight.sh"
+	[ "$n" -eq 8000000 ] || fail "$n of 8000000 bytes"
+	check_invariants 3
+}
+
+@test "a background child holding the output: what the pipe holds is sent, then the end" {
+	# The script writes 16 MB, more than the socket and the pipe hold,
+	# and exits, leaving a child that holds its stdout; the client starts
+	# reading 5 s later (past --cgi-idle-timeout 2).  Every byte comes,
+	# then the chunked body's end.
+	head -c 16000000 /dev/urandom >"$BATS_TEST_TMPDIR/big.bin"
+	printf '%s\n' '#!/bin/sh' "printf 'Content-Type: application/octet-stream\\n\\n'" \
+		"cat '$BATS_TEST_TMPDIR/big.bin'" 'sleep 60 &' \
+		>"$ROOT/cgi-bin/bg-out.sh"
+	chmod 755 "$ROOT/cgi-bin/bg-out.sh"
+	start_listen --cgi-timeout 30
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]")
+			or die "connect: $!\n";
+		print $s "GET /cgi-bin/bg-out.sh HTTP/1.1\r\nHost: x\r\n\r\n";
+		sleep 5;
+		my ($all, $b) = ("");
+		$SIG{ALRM} = sub { die "no end after 20 s\n" };
+		alarm 20;
+		# chunked on a kept connection: read until its end, or EOF
+		$all .= $b while $all !~ /\r\n0\r\n\r\n\z/ && sysread($s, $b, 65536);
+		$all =~ s/\A.*?\r\n\r\n//s or die "no head\n";
+		my $body = "";
+		while ($all =~ s/\A([0-9a-fA-F]+)\r\n//) {
+			my $n = hex $1;
+			if ($n == 0) { print $body; exit 0; }
+			$body .= substr($all, 0, $n, "");
+			$all =~ s/\A\r\n// or die "bad chunk\n";
+		}
+		die "no end of the chunked body after " . length($body) . " bytes\n";' \
+		"$PORT" >"$BATS_TEST_TMPDIR/got.bin"
+	rm -f "$ROOT/cgi-bin/bg-out.sh"
+	cmp "$BATS_TEST_TMPDIR/big.bin" "$BATS_TEST_TMPDIR/got.bin" ||
+		fail "the body differs ($(wc -c <"$BATS_TEST_TMPDIR/got.bin") bytes)"
+	check_invariants 5
+}
+
+@test "clients reading slowly but steadily are served past the 30 s without progress (40 s)" {
+	# 20 KB a second from a large document and from a script's output:
+	# the socket's queue (megabytes on the loopback) drains too slowly for
+	# POLLOUT within TIMEOUT_IO_MS, but bytes leave it all the time.
+	head -c 10000000 /dev/zero >"$ROOT/slow.bin"
+	printf '%s\n' '#!/bin/sh' "printf 'Content-Type: application/octet-stream\\n\\n'" \
+		"exec cat '$ROOT/slow.bin'" >"$ROOT/cgi-bin/slow.sh"
+	chmod 755 "$ROOT/cgi-bin/slow.sh"
+	start_listen --cgi-timeout 120
+	local path pids=() i=0
+	for path in /slow.bin /cgi-bin/slow.sh; do
+		# a small receive window: the bytes wait in the server's queue
+		perl -MSocket -e '
+			socket(my $s, PF_INET, SOCK_STREAM, 0) or die "socket: $!\n";
+			setsockopt($s, SOL_SOCKET, SO_RCVBUF, 4096);
+			connect($s, sockaddr_in($ARGV[0], inet_aton("127.0.0.1")))
+				or die "connect: $!\n";
+			syswrite($s, "GET $ARGV[1] HTTP/1.0\r\nHost: x\r\n\r\n");
+			my ($got, $b, $t0) = (0, "", time);
+			while (time - $t0 < 40) {
+				my $n = sysread($s, $b, 1024);
+				if (!$n) { print "EOF after $got bytes\n"; exit 1; }
+				$got += $n;
+				select(undef, undef, undef, $n / 20000);
+			}
+			print "$got\n";' "$PORT" "$path" >"$BATS_TEST_TMPDIR/slow.$i.out" &
+		pids+=($!)
+		i=$((i + 1))
+	done
+	# Both take far longer than 40 s: an access log line before the
+	# clients stop means that cgid ended one.  (The client would not see
+	# it yet: what cgid queued takes minutes to read.)
+	sleep 36
+	local ended
+	ended=$(grep -E '"GET /(slow\.bin|cgi-bin/slow\.sh) ' "$LOG" || true)
+	local rc=0
+	for i in 0 1; do
+		wait "${pids[$i]}" || rc=1
+	done
+	rm -f "$ROOT/slow.bin" "$ROOT/cgi-bin/slow.sh"
+	[ -z "$ended" ] || fail "ended while the client read: $ended $(grep error "$LOG")"
+	[ "$rc" -eq 0 ] || fail "document: $(cat "$BATS_TEST_TMPDIR/slow.0.out"); script: $(cat "$BATS_TEST_TMPDIR/slow.1.out")"
 	check_invariants 3
 }
 
@@ -522,7 +689,7 @@ elapsed_above() {
 					die "response $n: body shorter than its length\n" if length($all) < $want;
 					substr($all, 0, $want, "");
 				} elsif ($h =~ /\nTransfer-Encoding: chunked\r/) {
-					while ($all =~ s/\A([0-9a-f]+)\r\n//) {
+					while ($all =~ s/\A([0-9a-fA-F]+)\r\n//) {
 						my $len = hex $1;
 						substr($all, 0, $len, "");
 						$all =~ s/\A\r\n// or die "response $n: bad chunk\n";

@@ -778,7 +778,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				log_error("%s: client went away", s->log_name);
 				result = CGI_CLOSE;
 				client_gone = 1;
-				goto kill;
+				goto done;
 			}
 			o_tried = o.len;
 		}
@@ -821,7 +821,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				          s->log_name);
 				result = CGI_CLOSE;
 				client_gone = 1;
-				goto kill;
+				goto done;
 			}
 		}
 		if (in[1] >= 0 && ilen == ioff && body_eof) {
@@ -883,7 +883,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				if (!head_done)
 					f->error(f->ctx, S_REQUEST_TIMEOUT);
 				result = CGI_CLOSE;
-				goto kill;
+				goto done;
 			}
 			if (body_end < wake)
 				wake = body_end;
@@ -892,7 +892,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				if (!head_done)
 					f->error(f->ctx, S_REQUEST_TIMEOUT);
 				result = CGI_CLOSE;
-				goto kill;
+				goto done;
 			}
 			if (last_in + TIMEOUT_IO_MS < wake)
 				wake = last_in + TIMEOUT_IO_MS;
@@ -904,7 +904,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				log_error("%s: client stopped reading", s->log_name);
 				result = CGI_CLOSE;
 				client_gone = 1;
-				goto kill;
+				goto done;
 			}
 			if (last_write + TIMEOUT_IO_MS < wake)
 				wake = last_write + TIMEOUT_IO_MS;
@@ -950,7 +950,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			wake = now + 50; /* no pidfd: look at the child often */
 
 		if (poll(p, (nfds_t)np, (int)(wake - now)) < 0 && errno != EINTR)
-			goto kill;
+			goto done;
 
 		if ((pidfd < 0 || (i_pid >= 0 && p[i_pid].revents)) && !exited &&
 		    waitpid(pid, &wstatus, WNOHANG) == pid) {
@@ -965,13 +965,13 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			log_error("%s: client went away", s->log_name);
 			result = CGI_CLOSE;
 			client_gone = 1;
-			goto kill;
+			goto done;
 		}
 		if (i_ctl >= 0 && p[i_ctl].revents) {
 			r = f->input(f->ctx, &o);
 			if (r == 1) {
 				result = CGI_CLOSE;
-				goto kill;
+				goto done;
 			}
 			if (r == 2)
 				watch_input = 0;
@@ -1047,18 +1047,18 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				          h.reason_bad);
 				f->error(f->ctx, S_BAD_GATEWAY);
 				result = CGI_CLOSE;
-				goto kill;
+				goto done;
 			}
 			switch ((hr = f->head(f->ctx, &h, &o))) {
 			case 0:
 				break;
 			case 1:
 				result = CGI_REDIRECT;
-				goto kill;
+				goto done;
 			default:
 				f->error(f->ctx, hr);
 				result = CGI_CLOSE;
-				goto kill;
+				goto done;
 			}
 			head_done = 1;
 			if (hlen > (size_t)r)
@@ -1083,13 +1083,12 @@ no_head:
 	                 (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
 	                 ? S_INTERNAL_SERVER_ERROR : S_BAD_GATEWAY);
 	result = CGI_CLOSE;
-	goto kill;
+	goto done;
 
 timeout:
 	if (!head_done)
 		f->error(f->ctx, S_GATEWAY_TIMEOUT);
 	result = CGI_CLOSE;
-kill:
 done:
 	relay_stderr(s, ebuf, sizeof ebuf, &elen, 1);
 	kill_group(pid, &exited, &wstatus);

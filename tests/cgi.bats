@@ -141,9 +141,7 @@ assert_no_body_then_next() {
 }
 
 @test "a local redirect after a POST: the GET it becomes has no CONTENT_TYPE (RFC 3875 §4.1.3)" {
-	printf '%s\n' '#!/bin/sh' "printf 'Location: /cgi-bin/env.sh\\n\\n'" \
-		>"$ROOT/cgi-bin/to-env.sh"
-	chmod 755 "$ROOT/cgi-bin/to-env.sh"
+	make_script to-env.sh '#!/bin/sh' "printf 'Location: /cgi-bin/env.sh\\n\\n'"
 	start_server listen
 	local rc=0
 	http POST /cgi-bin/to-env.sh -H 'Content-Type: application/x-www-form-urlencoded' \
@@ -562,11 +560,9 @@ EOF
 }
 
 @test "a line of stderr written in pieces is one line of the log" {
-	printf '%s\n' '#!/usr/bin/perl' '$| = 1; select(STDERR); $| = 1;' \
+	make_script pieces.pl '#!/usr/bin/perl' '$| = 1; select(STDERR); $| = 1;' \
 		'print STDERR "T3-PIECES one "; select(undef, undef, undef, 0.3);' \
-		'print STDERR "two\n"; print STDOUT "Content-Type: text/plain\n\nok\n";' \
-		>"$ROOT/cgi-bin/pieces.pl"
-	chmod 755 "$ROOT/cgi-bin/pieces.pl"
+		'print STDERR "two\n"; print STDOUT "Content-Type: text/plain\n\nok\n";'
 	start_server listen
 	http GET /cgi-bin/pieces.pl
 	rm -f "$ROOT/cgi-bin/pieces.pl"
@@ -578,8 +574,7 @@ EOF
 
 @test "SIGCHLD ignored by the super-server: scripts' exits are still seen" {
 	command -v systemd-socket-activate >/dev/null || skip "no systemd-socket-activate"
-	printf '%s\n' '#!/nonexistent/interpreter' >"$ROOT/cgi-bin/no-interp.sh"
-	chmod 755 "$ROOT/cgi-bin/no-interp.sh"
+	make_script no-interp.sh '#!/nonexistent/interpreter'
 	local real=$CGID
 	CGID=$BATS_TEST_TMPDIR/ignore-chld
 	printf '%s\n' '#!/usr/bin/perl' '$SIG{CHLD} = "IGNORE";' "exec '$real', @ARGV or die;" >"$CGID"

@@ -345,6 +345,14 @@ raw() {
 	raw_file "$req"
 }
 
+# make_script NAME LINE...  -- $ROOT/cgi-bin/NAME of these lines, executable
+make_script() {
+	local name=$1
+	shift
+	printf '%s\n' "$@" >"$ROOT/cgi-bin/$name"
+	chmod 755 "$ROOT/cgi-bin/$name"
+}
+
 # raw_file FILE  -- like raw, with the request bytes taken from FILE.
 # With HALF_CLOSE=1 the client shuts down its sending side once the
 # request is out (as nc -N does).

@@ -190,12 +190,11 @@ elapsed_above() {
 @test "an NPH script that keeps writing is not cut off as silent" {
 	# an nph- script's output is relayed as it comes, and counts as
 	# output like any script's (--cgi-idle-timeout 2 here).
-	printf '%s\n' '#!/bin/sh' \
+	make_script nph-ticks.sh '#!/bin/sh' \
 		"printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nConnection: close\\r\\n\\r\\n'" \
 		'i=0' \
 		'while [ "$i" -lt 8 ]; do echo "tick $i"; sleep 0.5; i=$((i + 1)); done' \
-		'echo done' >"$ROOT/cgi-bin/nph-ticks.sh"
-	chmod 755 "$ROOT/cgi-bin/nph-ticks.sh"
+		'echo done'
 	# it runs 4 s: past the idle timeout, within the total one
 	start_listen --cgi-timeout 10
 	timed_curl /cgi-bin/nph-ticks.sh
@@ -211,10 +210,9 @@ elapsed_above() {
 	# announced and waits.  The script's output is relayed, and the
 	# connection's descriptor stays non-blocking: --cgi-timeout (3 s)
 	# ends it, where a blocking read of the body would wait for ever.
-	printf '%s\n' '#!/bin/sh' \
+	make_script nph-cat.sh '#!/bin/sh' \
 		"printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n'" \
-		'cat >/dev/null' 'echo done' >"$ROOT/cgi-bin/nph-cat.sh"
-	chmod 755 "$ROOT/cgi-bin/nph-cat.sh"
+		'cat >/dev/null' 'echo done'
 	start_listen
 	local t0 t1
 	t0=$(date +%s)
@@ -233,8 +231,7 @@ elapsed_above() {
 }
 
 @test "an NPH script that cannot be executed: 500, as for any script" {
-	printf '%s\n' '#!/nonexistent/interpreter' >"$ROOT/cgi-bin/nph-bad.sh"
-	chmod 755 "$ROOT/cgi-bin/nph-bad.sh"
+	make_script nph-bad.sh '#!/nonexistent/interpreter'
 	start_listen
 	timed_curl /cgi-bin/nph-bad.sh
 	rm -f "$ROOT/cgi-bin/nph-bad.sh"
@@ -247,10 +244,8 @@ elapsed_above() {
 	# 5000 bytes at 1000 a second, twice the least rate a body may have;
 	# the script answers only once it has read them all, 5 s later, past
 	# --cgi-idle-timeout 2.
-	printf '%s\n' '#!/bin/sh' 'n=$(wc -c)' \
-		"printf 'Content-Type: text/plain\\n\\nread %s\\n' \"\$n\"" \
-		>"$ROOT/cgi-bin/read-all.sh"
-	chmod 755 "$ROOT/cgi-bin/read-all.sh"
+	make_script read-all.sh '#!/bin/sh' 'n=$(wc -c)' \
+		"printf 'Content-Type: text/plain\\n\\nread %s\\n' \"\$n\""
 	start_listen --cgi-timeout 20
 	perl -MIO::Socket::INET -e '
 		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]")
@@ -272,9 +267,8 @@ elapsed_above() {
 	# 8 MB, more than the socket's buffers; the client reads nothing for
 	# 4 s (past --cgi-idle-timeout 2), then all of it.  The script was
 	# blocked on its full pipe, not silent.
-	printf '%s\n' '#!/bin/sh' "printf 'Content-Type: application/octet-stream\\n\\n'" \
-		'exec head -c 8000000 /dev/zero' >"$ROOT/cgi-bin/eight.sh"
-	chmod 755 "$ROOT/cgi-bin/eight.sh"
+	make_script eight.sh '#!/bin/sh' "printf 'Content-Type: application/octet-stream\\n\\n'" \
+		'exec head -c 8000000 /dev/zero'
 	start_listen --cgi-timeout 30
 	local n
 	n=$(perl -MIO::Socket::INET -e '
@@ -297,10 +291,8 @@ elapsed_above() {
 	# reading 5 s later (past --cgi-idle-timeout 2).  Every byte comes,
 	# then the chunked body's end.
 	head -c 16000000 /dev/urandom >"$BATS_TEST_TMPDIR/big.bin"
-	printf '%s\n' '#!/bin/sh' "printf 'Content-Type: application/octet-stream\\n\\n'" \
-		"cat '$BATS_TEST_TMPDIR/big.bin'" 'sleep 60 &' \
-		>"$ROOT/cgi-bin/bg-out.sh"
-	chmod 755 "$ROOT/cgi-bin/bg-out.sh"
+	make_script bg-out.sh '#!/bin/sh' "printf 'Content-Type: application/octet-stream\\n\\n'" \
+		"cat '$BATS_TEST_TMPDIR/big.bin'" 'sleep 60 &'
 	start_listen --cgi-timeout 30
 	perl -MIO::Socket::INET -e '
 		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]")
@@ -333,9 +325,8 @@ elapsed_above() {
 	# the socket's queue (megabytes on the loopback) drains too slowly for
 	# POLLOUT within TIMEOUT_IO_MS, but bytes leave it all the time.
 	head -c 10000000 /dev/zero >"$ROOT/slow.bin"
-	printf '%s\n' '#!/bin/sh' "printf 'Content-Type: application/octet-stream\\n\\n'" \
-		"exec cat '$ROOT/slow.bin'" >"$ROOT/cgi-bin/slow.sh"
-	chmod 755 "$ROOT/cgi-bin/slow.sh"
+	make_script slow.sh '#!/bin/sh' "printf 'Content-Type: application/octet-stream\\n\\n'" \
+		"exec cat '$ROOT/slow.bin'"
 	start_listen --cgi-timeout 120
 	local path pids=() i=0
 	for path in /slow.bin /cgi-bin/slow.sh; do

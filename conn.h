@@ -89,7 +89,9 @@ extern int clock_by_syscall;
 long long now_us(void);
 long long now_ms(void);
 time_t now_s(void);
-/* Wait until fd is ready for events; 1 ready, 0 timeout, -1 error. */
+/* Wait until fd is ready for events; 1 ready, 0 timeout, -1 error.
+ * Waiting for POLLOUT, the timeout runs from the last bytes that left
+ * the socket's queue. */
 int wait_fd(int fd, short events, int timeout_ms);
 /* Between requests: wait up to timeout_ms for input on fd.  1 when it
  * came; 0 when none did, and at once when the listener stops (RFC 9112

@@ -671,8 +671,8 @@ handle_request(struct conn *c)
 			/* keep-alive: wait for the next request, then close;
 			 * its time counts from its first byte.  The client
 			 * needs a round trip to send it: wait, then read. */
-			got = wait_idle(c->rfd, TIMEOUT_IDLE_MS) ? conn_fill(c, TIMEOUT_IDLE_MS)
-			                        : -1;
+			got = wait_idle(c->rfd, TIMEOUT_IDLE_MS)
+			      ? conn_fill(c, TIMEOUT_IDLE_MS) : -1;
 			start = now_us();
 		} else {
 			if (head_deadline == 0)

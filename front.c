@@ -117,7 +117,6 @@ pass_param(const struct param *p, const struct redirect *rd)
 		"HTTP_CONTENT_TYPE", "HTTP_TRANSFER_ENCODING",
 	};
 	size_t i;
-	int k;
 
 	/* [A-Za-z_][A-Za-z0-9_]*: a name a shell and a script can use */
 	if ((p->name[0] >= '0' && p->name[0] <= '9'))
@@ -136,12 +135,6 @@ pass_param(const struct param *p, const struct redirect *rd)
 	if (has_prefix(p, "TCPREMOTE") || has_prefix(p, "TCPLOCAL") ||
 	    has_prefix(p, "TCP6REMOTE") || has_prefix(p, "TCP6LOCAL"))
 		return 0;
-	for (k = 0; k < cfg.n_extra_env; k++) {
-		const char *eq = strchr(cfg.extra_env[k], '=');
-		if ((size_t)(eq - cfg.extra_env[k]) == p->name_len &&
-		    memcmp(cfg.extra_env[k], p->name, p->name_len) == 0)
-			return 0;
-	}
 	/* credentials stay with the server, as in HTTP mode */
 	if (is(p, "HTTP_AUTHORIZATION") && !cfg.pass_auth)
 		return 0;

@@ -663,6 +663,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	int cli_ready = 0;         /* the client's socket polled writable */
 	struct obuf o = {obuf_mem, 0, sizeof obuf_mem};
 	struct cgi_head h;
+	/* last_out: the script's last sign of life for the idle clock:
+	 * output read, body bytes taken, or its pending output sent */
 	long long start = now_ms(), last_out = start, last_write = start;
 	long long last_try = start;  /* the last write to the client tried */
 	int relayed = 0;             /* any output read */

@@ -602,6 +602,43 @@ flush_out(int fd, struct obuf *o, size_t *off)
 	}
 }
 
+/* Before Linux 5.9 (no close_range): close every descriptor above 2 that
+ * /proc/self/fd names, read again until none is left, or without /proc
+ * each below the soft limit (at most 65536).  Ours are all close-on-exec:
+ * what this finds came from our parent.  Only system calls, for the child
+ * of vfork. */
+static void
+close_inherited(const struct rlimit *nofile)
+{
+	char buf[1024];
+	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long n, off, closed = 1;
+	unsigned short reclen;
+
+	if (dir < 0) {
+		for (int fd = 3; fd < 65536 && (rlim_t)fd < nofile->rlim_cur; fd++)
+			close(fd);
+		return;
+	}
+	while (closed && lseek(dir, 0, SEEK_SET) == 0)
+		for (closed = 0;
+		     (n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0;)
+			/* struct linux_dirent64: inode 8 bytes, offset 8,
+			 * record length 2, type 1, then the name */
+			for (off = 0; off < n; off += reclen) {
+				const char *name = buf + off + 19, *p = name;
+				int fd = 0;
+
+				memcpy(&reclen, buf + off + 16, sizeof reclen);
+				while (*p >= '0' && *p <= '9' && fd < (1 << 27))
+					fd = fd * 10 + (*p++ - '0');
+				if (*p == '\0' && p != name && fd > 2 && fd != dir &&
+				    close(fd) == 0)
+					closed = 1;
+			}
+	close(dir);
+}
+
 /* Start the script: vfork, and in the child only system calls on its own
  * descriptors and state (RFC 3875 §7.2: the script's directory). */
 static pid_t
@@ -632,10 +669,7 @@ spawn(const struct cgi_script *s, int in, int out, int err, char **argv,
 	if (fchdir(s->dir_fd) < 0)
 		_exit(127);
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
-		/* before Linux 5.9: each below the limit (ours are all
-		 * close-on-exec: what is left came from our parent) */
-		for (int fd = 3; fd < 65536 && (rlim_t)fd < nofile.rlim_cur; fd++)
-			close(fd);
+		close_inherited(&nofile);
 	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

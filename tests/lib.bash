@@ -345,6 +345,47 @@ raw() {
 	raw_file "$req"
 }
 
+# nosys_wrapper SYSCALL... [-- LINE...]  -- a kernel without these system
+# calls: $CGID becomes a script that runs the real cgid with a preloaded
+# syscall() failing with ENOSYS for each (as before Linux 5.6 for openat2,
+# 5.9 for close_range), after the shell LINEs.  The real cgid is left in
+# REAL_CGID.  Skipped for the sanitizer build, whose library must be
+# loaded first.
+nosys_wrapper() {
+	local src=$BATS_TEST_TMPDIR/nosys.c cond="" lines=()
+	ldd "$CGID" | grep -q libasan && skip "the sanitizer's library must be loaded first"
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		cond+="n == SYS_$1 || "
+		shift
+	done
+	[ "${1-}" = -- ] && shift && lines=("$@")
+	cat >"$src" <<EOF
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+static long (*real)(long, ...);
+__attribute__((constructor)) static void init(void) { real = dlsym(RTLD_NEXT, "syscall"); }
+long syscall(long n, ...)
+{
+	va_list ap; long a[6]; int i;
+	va_start(ap, n);
+	for (i = 0; i < 6; i++) a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (${cond}0) { errno = ENOSYS; return -1; }
+	return real(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+EOF
+	cc -shared -fPIC -o "$BATS_TEST_TMPDIR/nosys.so" "$src" -ldl ||
+		fail "cannot build the preload library"
+	REAL_CGID=$CGID
+	CGID=$BATS_TEST_TMPDIR/cgid-nosys
+	printf '%s\n' '#!/bin/bash' "${lines[@]}" \
+		"LD_PRELOAD='$BATS_TEST_TMPDIR/nosys.so' exec '$REAL_CGID' \"\$@\"" >"$CGID"
+	chmod 755 "$CGID"
+}
+
 # make_script NAME LINE...  -- $ROOT/cgi-bin/NAME of these lines, executable
 make_script() {
 	local name=$1

@@ -495,15 +495,19 @@ select_vhost(const struct request *req)
 	if (n == 0 || snprintf(path, sizeof path, "%s/%s", cfg.base_real, name) >=
 	              (int)sizeof path)
 		return S_NOT_FOUND;
+	/* its path canonical, as ROOT's: lookups without openat2 compare
+	 * resolved paths with it, and the host's directory may be a
+	 * symbolic link within ROOT */
 	fd = open_beneath(cfg.base_fd, name, O_PATH | O_DIRECTORY);
-	if (fd < 0) {
+	if (fd < 0 || realpath(path, real) == NULL) {
+		if (fd >= 0)
+			close(fd);
 		log_error("no virtual host %s", name);
 		return S_NOT_FOUND;
 	}
 	if (cfg.root_fd != cfg.base_fd)
 		close(cfg.root_fd);
 	cfg.root_fd = fd;
-	strcpy(real, path);
 	cfg.root_real = real;
 	return 0;
 }

@@ -57,6 +57,8 @@ setup_file() {
 	mkdir -p "$VROOT/host-a" "$VROOT/host-b"
 	echo "HOST-A-INDEX" >"$VROOT/host-a/index.html"
 	echo "HOST-B-INDEX" >"$VROOT/host-b/index.html"
+	ln -s host-a "$VROOT/alias-a"
+	ln -s /etc "$VROOT/etc"
 	chmod -R go-w "$ROOT" "$VROOT"
 }
 
@@ -1161,6 +1163,29 @@ EOF
 	http GET / -H 'Host: host-a.'
 	assert_code 200
 	assert_body HOST-A-INDEX
+}
+
+# A host's directory that is a symbolic link within ROOT serves; one that
+# leads out of it does not.
+check_vhost_links() {
+	start_server listen --vhosts
+	http GET /index.html -H 'Host: alias-a'
+	assert_code 200
+	assert_body HOST-A-INDEX
+	http GET /passwd -H 'Host: etc'
+	assert_code 404
+	refute_body_contains 'root:'
+}
+
+@test "--vhosts: a host's directory may be a symbolic link within ROOT" {
+	ROOT=$BATS_FILE_TMPDIR/vhosts
+	check_vhost_links
+}
+
+@test "--vhosts: a host's directory may be a symbolic link within ROOT, without openat2" {
+	ROOT=$BATS_FILE_TMPDIR/vhosts
+	nosys_wrapper openat2
+	check_vhost_links
 }
 
 # --- a large document ----------------------------------------------------------------------------

@@ -474,6 +474,19 @@ cgi_answer(const struct cgi_head *h, int head, int *no_body, long long *length)
 	return status;
 }
 
+size_t
+cgi_body_part(long long declared, long long *written, size_t n)
+{
+	long long before = *written;
+
+	*written += (long long)n;
+	if (declared < 0 || *written <= declared)
+		return n;
+	if (before <= declared)
+		log_error("script wrote more than its Content-Length");
+	return before < declared ? (size_t)(declared - before) : 0;
+}
+
 /* §4.4: a query without an unencoded '=' gives the command line. */
 static int
 isindex_args(const char *q, size_t len, char *buf, size_t size, char **argv,
@@ -702,6 +715,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	long long start = now_ms(), last_out = start, last_write = start;
 	long long last_try = start;  /* the last write to the client tried */
 	int relayed = 0;             /* any output read */
+	int full = 0;                /* the Content-Length written */
 	long long last_in = start, body_bytes = 0;
 	long long exit_time = 0, out_eof = 0, deadline = start + (long long)cfg.cgi_timeout * 1000;
 	long long idle_ms = (long long)cfg.cgi_idle_timeout * 1000;
@@ -946,7 +960,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				wake = last_write + TIMEOUT_IO_MS;
 			if (last_try + 1000 < wake)
 				wake = last_try + 1000;
-		} else if (out[0] < 0) {
+		} else if (out[0] < 0 || full) {
 			/* the output is complete: the linger clock applies */
 		} else if (!exited && now - last_out >= idle_ms) {
 			log_error("%s: no output for %d s", s->log_name,
@@ -960,23 +974,26 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			          cfg.cgi_timeout);
 			goto timeout;
 		}
-		if (exited && out[0] >= 0 && o.len == ooff) {
-			/* what is in the pipe is read first (the clock starts
-			 * again at each read) */
+		if ((exited || full) && out[0] >= 0 && o.len == ooff) {
+			/* The script exited, or wrote the whole body its head
+			 * announced, and its output stays open (held by a
+			 * background child, or by the script itself).  What is
+			 * in the pipe is read first (the clock starts again at
+			 * each read); then the body ends as if at EOF, and the
+			 * group is killed once the rest of the response is out
+			 * (within the linger that starts there). */
 			long long since = last_out > exit_time ? last_out
 			                                       : exit_time;
 			if (now - since >= CGI_LINGER_MS) {
-				/* a background child holds the pipes: stop here */
-				log_error("%s: output still open after the script "
-				          "exited", s->log_name);
+				log_error("%s: output still open after %s",
+				          s->log_name, exited ? "the script exited"
+				          : "its Content-Length");
 				if (!head_done)
 					goto no_head;
-				/* end the body as if at EOF; the group is killed
-				 * once the rest of the response is out */
 				close(out[0]);
 				out[0] = -1;
 				f->end(f->ctx, 1, &o);
-				out_eof = now;
+				out_eof = since;
 				continue;
 			}
 			if (since + CGI_LINGER_MS < wake)
@@ -1071,7 +1088,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 					grow_pipe(out[0]);
 					out_grown = 1;
 				}
-				f->body(f->ctx, rbuf, (size_t)n, &o);
+				full |= f->body(f->ctx, rbuf, (size_t)n, &o);
 				continue;
 			}
 			hlen += (size_t)n;
@@ -1098,7 +1115,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			}
 			head_done = 1;
 			if (hlen > (size_t)r)
-				f->body(f->ctx, hbuf + r, hlen - (size_t)r, &o);
+				full |= f->body(f->ctx, hbuf + r, hlen - (size_t)r, &o);
 		}
 	}
 	goto done;

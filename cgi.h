@@ -82,6 +82,10 @@ int cgi_local_redirect(const struct cgi_head *h, char *dst);
  * 204 and 304); and the Content-Length to send (*length, -1 for none). */
 int cgi_answer(const struct cgi_head *h, int head, int *no_body,
                long long *length);
+/* Of n more body bytes from the script, how many fit in the Content-Length
+ * it declared (-1: none, all fit); *written counts all it wrote.  Logs
+ * once when it writes more. */
+size_t cgi_body_part(long long declared, long long *written, size_t n);
 
 /* Output of the relay towards the front end. */
 struct obuf {
@@ -107,8 +111,9 @@ struct cgi_front {
 	 * Returns 0 to go on, 1 for a local redirect (the front keeps the
 	 * Location), or a 5xx status to answer instead. */
 	int (*head)(void *ctx, const struct cgi_head *h, struct obuf *o);
-	/* Frame body bytes into o (o has room for n + 32). */
-	void (*body)(void *ctx, const char *p, size_t n, struct obuf *o);
+	/* Frame body bytes into o (o has room for n + 32).  Returns 1 once
+	 * the body is complete: the script wrote its Content-Length. */
+	int (*body)(void *ctx, const char *p, size_t n, struct obuf *o);
 	/* The body ended (complete != 0) or was cut short. */
 	void (*end)(void *ctx, int complete, struct obuf *o);
 	/* Answer an error status when nothing was sent yet. */

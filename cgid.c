@@ -149,7 +149,8 @@ struct http_cgi {
 	long long body_left;       /* request body bytes not yet read */
 	int no_body;               /* response carries no body */
 	int chunked;               /* response framed with chunks */
-	long long declared, sent;  /* script's Content-Length, bytes sent */
+	long long declared;        /* script's Content-Length, or -1 */
+	long long written;         /* body bytes the script wrote */
 	int close;                 /* the connection ends after this */
 	char *redirect;            /* local redirect target (MAX_PATH) */
 };
@@ -235,21 +236,18 @@ hc_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 	return 0;
 }
 
-static void
+static int
 hc_body(void *ctx, const char *p, size_t n, struct obuf *o)
 {
 	struct http_cgi *hc = ctx;
 
 	if (hc->no_body)
-		return;
-	if (hc->declared >= 0 && hc->sent + (long long)n > hc->declared) {
-		if (hc->sent == hc->declared + 0 && n > 0 && !hc->close)
-			log_error("script wrote more than its Content-Length");
-		n = (size_t)(hc->declared - hc->sent);
-		hc->close = 1;
-	}
+		return 0;
+	n = cgi_body_part(hc->declared, &hc->written, n);
+	if (hc->declared >= 0 && hc->written > hc->declared)
+		hc->close = 1;  /* the script is out of step with its head */
 	if (n == 0)
-		return;
+		return hc->declared >= 0 && hc->written >= hc->declared;
 	if (hc->chunked) {
 		o->len += http_num(o->p + o->len, n, 16);
 		memcpy(o->p + o->len, "\r\n", 2);
@@ -261,8 +259,8 @@ hc_body(void *ctx, const char *p, size_t n, struct obuf *o)
 		memcpy(o->p + o->len, "\r\n", 2);
 		o->len += 2;
 	}
-	hc->sent += (long long)n;
 	hc->c->bytes_out += (long long)n;
+	return hc->declared >= 0 && hc->written >= hc->declared;
 }
 
 static void
@@ -272,7 +270,7 @@ hc_end(void *ctx, int complete, struct obuf *o)
 
 	if (hc->no_body)
 		return;
-	if (hc->declared >= 0 && hc->sent < hc->declared) {
+	if (hc->declared >= 0 && hc->written < hc->declared) {
 		log_error("script output ended before its Content-Length");
 		hc->close = 1;
 		return;

@@ -57,7 +57,8 @@ struct redirect {
 /* The engine's callbacks for one script run. */
 struct run {
 	struct front *fr;
-	long long declared, sent;  /* script's Content-Length, bytes framed */
+	long long declared;        /* script's Content-Length, or -1 */
+	long long written;         /* body bytes the script wrote */
 	int head_sent;
 	int complete;              /* the response was ended */
 	int error;                 /* status the engine wants answered */
@@ -464,23 +465,19 @@ run_head(void *ctx, const struct cgi_head *h, struct obuf *o)
 	return 0;
 }
 
-static void
+static int
 run_body(void *ctx, const char *p, size_t n, struct obuf *o)
 {
 	struct run *r = ctx;
 
 	if (r->no_body)
-		return;
-	if (r->declared >= 0 && r->sent + (long long)n > r->declared) {
-		if (r->sent <= r->declared && n > 0)
-			log_error("script wrote more than its Content-Length");
-		n = r->sent < r->declared ? (size_t)(r->declared - r->sent) : 0;
+		return 0;
+	n = cgi_body_part(r->declared, &r->written, n);
+	if (n > 0) {
+		r->fr->frame(r->fr->proto, p, n, o);
+		r->fr->bytes_out += (long long)n;
 	}
-	if (n == 0)
-		return;
-	r->fr->frame(r->fr->proto, p, n, o);
-	r->sent += (long long)n;
-	r->fr->bytes_out += (long long)n;
+	return r->declared >= 0 && r->written >= r->declared;
 }
 
 static void
@@ -488,7 +485,7 @@ run_end(void *ctx, int complete, struct obuf *o)
 {
 	struct run *r = ctx;
 
-	if (r->declared >= 0 && r->sent < r->declared) {
+	if (r->declared >= 0 && r->written < r->declared) {
 		log_error("script output ended before its Content-Length");
 		return;
 	}

@@ -553,6 +553,23 @@ assert_out_contains() {
 		fail "$(cat "$BATS_TEST_TMPDIR/out")"
 }
 
+@test "FastCGI: a script holding its output open after its Content-Length ends its request after the linger" {
+	# as in HTTP mode (scripts.bats): 2 s, then the next request
+	make_script hold-cl.sh '#!/bin/sh' \
+		"printf 'Content-Type: text/plain\\nContent-Length: 7\\n\\nHOLD-CL'" 'exec sleep 30'
+	start_cgid listen "$(sock)" --protocol fastcgi
+	local t0=$SECONDS
+	fcgi begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/hold-cl.sh params 1 stdin-end 1 wait 1 \
+		begin 7 1 0 param 7 SCRIPT_NAME=/cgi-bin/hello params 7 stdin-end 7
+	rm -f "$ROOT/cgi-bin/hold-cl.sh"
+	[ "$(grep -c '^END_REQUEST' <<<"$output")" -eq 2 ] || fail "$output"
+	[ $((SECONDS - t0)) -lt 6 ] || fail "the two requests took $((SECONDS - t0)) s"
+	assert_out_contains HOLD-CL
+	assert_out_contains "Hello from C"
+	grep -q 'hold-cl.sh: output still open after its Content-Length' "$LOG" ||
+		fail "no log line for the held output: $(cat "$LOG")"
+}
+
 @test "FastCGI: SIGTERM closes a connection kept between requests at once, not after --grace" {
 	start_cgid listen "$(sock)" --protocol fastcgi --grace 10
 	local t=$BATS_TEST_TMPDIR/client.txt i

@@ -405,6 +405,31 @@ elapsed_above() {
 	check_invariants 5
 }
 
+@test "a script that holds its output open after its Content-Length: the next request waits only the linger" {
+	# The body is complete once Content-Length bytes have come: the
+	# script then has the 2 s that one closing its output has before its
+	# group is killed, and the connection goes on.  The idle clock no
+	# longer applies (it ended the connection, here after 2 s).
+	make_script hold-cl.sh '#!/bin/sh' \
+		"printf 'Content-Type: text/plain\\r\\nContent-Length: 7\\r\\n\\r\\nHOLD-CL'" \
+		'exec sleep 30'
+	start_listen
+	local req
+	req=$(request_file 'GET /cgi-bin/hold-cl.sh HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')
+	conversation "$req"
+	rm -f "$ROOT/cgi-bin/hold-cl.sh"
+	[ "$END" = eof ] || fail "connection ended by $END after ${ELAPSED} s"
+	awk -v e="$ELAPSED" 'BEGIN { exit !(e < 5) }' ||
+		fail "the exchange took ${ELAPSED} s"
+	# the second status line follows the first body on its line
+	perl -0777 -ne 'exit !m{\r\n\r\nHOLD-CLHTTP/1\.1 200 OK\r\n}' "$RAW" ||
+		fail "not the script's body, then the second response"
+	grep -aq 'hello, world' "$RAW" || fail "second response without its body"
+	grep -q 'hold-cl.sh: output still open after its Content-Length' "$LOG" ||
+		fail "no log line for the held output"
+	check_invariants 5
+}
+
 @test "a background child holding the pipe (HTTP/1.0): response, then close" {
 	start_listen
 	timed_curl /cgi-bin/bad-background.sh --http1.0

@@ -714,8 +714,6 @@ http_chunked_decode(struct chunked *c, char *buf, size_t *len)
 				c->state = C_EXT_BWS;
 			else if (ch == '\r')
 				c->state = C_SIZE_LF;
-			else if (ch == '\n')
-				goto size_done;
 			else
 				return chunk_fail(c, "invalid chunk size");
 			break;
@@ -731,30 +729,23 @@ http_chunked_decode(struct chunked *c, char *buf, size_t *len)
 			/* chunk-ext is ignored but must hold no control bytes. */
 			if (ch == '\r')
 				c->state = C_SIZE_LF;
-			else if (ch == '\n')
-				goto size_done;
 			else if (!is_value_char(ch))
 				return chunk_fail(c, "control character in chunk extension");
 			break;
 		case C_SIZE_LF:
 			if (ch != '\n')
 				return chunk_fail(c, "bare CR in chunk line");
-		size_done:
 			c->line = 0;
 			c->state = c->remaining ? C_DATA : C_TRAILER0;
 			break;
 		case C_DATA_CR:
-			if (ch == '\r')
-				c->state = C_DATA_LF;
-			else if (ch == '\n')
-				goto data_done;
-			else
+			if (ch != '\r')
 				return chunk_fail(c, "missing CRLF after chunk data");
+			c->state = C_DATA_LF;
 			break;
 		case C_DATA_LF:
 			if (ch != '\n')
 				return chunk_fail(c, "bare CR after chunk data");
-		data_done:
 			c->line = 0;
 			c->state = C_SIZE0;
 			break;
@@ -764,8 +755,6 @@ http_chunked_decode(struct chunked *c, char *buf, size_t *len)
 				c->state = C_END_LF;
 				break;
 			}
-			if (ch == '\n')
-				goto done;
 			if (!http_is_tchar(ch))
 				return chunk_fail(c, "malformed trailer field");
 			if (++c->ntrailers > MAX_HEADERS)
@@ -783,22 +772,18 @@ http_chunked_decode(struct chunked *c, char *buf, size_t *len)
 			/* trailer fields are checked for syntax and discarded */
 			if (ch == '\r')
 				c->state = C_TRAILER_LF;
-			else if (ch == '\n')
-				goto trailer_done;
 			else if (!is_value_char(ch))
 				return chunk_fail(c, "control character in trailer");
 			break;
 		case C_TRAILER_LF:
 			if (ch != '\n')
 				return chunk_fail(c, "bare CR in trailer");
-		trailer_done:
 			c->line = 0;
 			c->state = C_TRAILER0;
 			break;
 		case C_END_LF:
 			if (ch != '\n')
 				return chunk_fail(c, "bare CR at end of chunked body");
-		done:
 			c->state = C_DONE;
 			*len = o;
 			return (ssize_t)i;

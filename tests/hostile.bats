@@ -174,6 +174,18 @@ SMUGGLED='GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'
 	expect_rejected "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r0\r\n\r\n$SMUGGLED" 400
 }
 
+@test "every line of a chunked body ends in CRLF: a bare LF is 400, not a second request" {
+	# RFC 9112 §7.1.  Read up to CRLF, this body is 0x10 and 0x3b bytes
+	# and the last chunk, with no request after it; a parser that also
+	# ends a line at a bare LF sees a body of 0x10 and 0xf bytes, then
+	# a GET.
+	start_listen
+	expect_rejected "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10;\nx\r\nAAAAAAAAAAAAA\r\nf\r\n3b\r\nBBBBBBBBBBB\r\n0\r\n\r\n$SMUGGLED\r\n0\r\n\r\n" 400
+	expect_rejected "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n$SMUGGLED" 400
+	expect_rejected "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\n0\r\n\r\n$SMUGGLED" 400
+	expect_rejected "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\n\n$SMUGGLED" 400
+}
+
 @test "trailer fields never reach the script, and a bare CR in a trailer is refused" {
 	start_listen
 	conversation "$(request_file 'POST /cgi-bin/env.sh HTTP/1.1\r\nHost: front.example\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\nTransfer-Encoding: chunked\r\nContent-Length: 99\r\nHost: evil.example\r\nX-Trailer-Smuggle: yes\r\nCookie: trailer=1\r\n\r\n')"

@@ -1066,10 +1066,8 @@ static const struct {
 	size_t dlen;
 } chunks[] = {
 	{S("0\r\n\r\n"), 5, S("")},
-	{S("0\n\n"), 3, S("")},
 	{S("5\r\nhello\r\n0\r\n\r\n"), 15, S("hello")},
 	{S("5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\n"), 15, S("hello")},
-	{S("5\nhello\n0\n\nNEXT"), 11, S("hello")},
 	{S("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"), 26, S("hello world")},
 	{S("A\r\n0123456789\r\na\r\nabcdefghij\r\n0\r\n\r\n"), 35,
 	 S("0123456789abcdefghij")},
@@ -1081,7 +1079,6 @@ static const struct {
 	{S("1\r\n\0\r\n0\r\n\r\n"), 11, S("\0")}, /* any byte is data */
 	{S("5\r\nhello\r\n0\r\nX-T: 1\r\nY:2\r\n\r\nZ"), 28, S("hello")},
 	{S("0\r\nTrailer: a\tb c\r\n\r\n"), 21, S("")},
-	{S("0\r\nT: v\n\n"), 9, S("")},
 	{S("0\r\nT:\r\n\r\n"), 9, S("")},
 	/* incomplete */
 	{S(""), -2, S("")},
@@ -1094,6 +1091,15 @@ static const struct {
 	{S("ffffffffffffffff\r\nabc"), -2, S("abc")},
 	{S("0000000000000000000000001\r\nx"), -2, S("x")},
 	/* invalid */
+	/* RFC 9112 §7.1: every line of the chunked coding ends in CRLF; a
+	 * bare LF, as some parsers take it and others do not, would let
+	 * two of them disagree on where the body ends */
+	{S("0\n\n"), -1, S("")},
+	{S("5\nhello\r\n0\r\n\r\n"), -1, S("")},
+	{S("5;a\nhello\r\n0\r\n\r\n"), -1, S("")},
+	{S("5\r\nhello\n0\r\n\r\n"), -1, S("")},
+	{S("0\r\nT: v\n\r\n"), -1, S("")},
+	{S("0\r\n\n"), -1, S("")},
 	{S("ffffffffffffffffff\r\n"), -1, S("")},
 	{S("10000000000000000\r\n"), -1, S("")},
 	{S("\r\n"), -1, S("")},

@@ -656,9 +656,10 @@ handle_request(struct conn *c)
 {
 	static struct request req;
 	static char redirect[MAX_PATH];
-	long long start = now_us(), head_deadline = 0;
+	long long start = now_us(), head_deadline = 0, idle_deadline = 0;
 	int n, status, rc, redirects = 0;
 	ssize_t got;
+	size_t i;
 
 	c->status = 0;
 	c->close = 0;
@@ -669,12 +670,21 @@ handle_request(struct conn *c)
 		n = http_parse_request(c->buf, c->end, &req, &status);
 		if (n != -2)
 			break;
+		/* RFC 9112 §2.2: empty lines before a request are ignored
+		 * (some clients send CRLF after a body) */
+		for (i = 0; i < c->end && (c->buf[i] == '\r' || c->buf[i] == '\n');)
+			i++;
+		if (i == c->end)
+			c->end = 0;
 		if (c->end == 0 && c->nrequests > 0) {
 			/* keep-alive: wait for the next request, then close;
 			 * its time counts from its first byte.  The client
 			 * needs a round trip to send it: wait, then read. */
-			got = wait_idle(c->rfd, TIMEOUT_IDLE_MS)
-			      ? conn_fill(c, TIMEOUT_IDLE_MS) : -1;
+			if (idle_deadline == 0)
+				idle_deadline = now_us() + TIMEOUT_IDLE_MS * 1000LL;
+			long long left = (idle_deadline - now_us()) / 1000;
+			got = left > 0 && wait_idle(c->rfd, (int)left)
+			      ? conn_fill(c, (int)left) : -1;
 			start = now_us();
 		} else {
 			if (head_deadline == 0)

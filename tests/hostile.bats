@@ -186,6 +186,20 @@ SMUGGLED='GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'
 	expect_rejected "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\n\n$SMUGGLED" 400
 }
 
+@test "empty lines between requests are ignored: no 408, the idle timeout as usual (5 s)" {
+	# RFC 9112 §2.2; some clients send CRLF after a body
+	start_listen
+	conversation "$(request_file 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')"
+	[ "$END" = eof ] || fail "connection ended by $END"
+	[ "$(status_lines)" -eq 2 ] || fail "$(status_lines) responses"
+	conversation "$(request_file 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n\r\n\r\n')"
+	[ "$END" = eof ] || fail "connection ended by $END after ${ELAPSED} s"
+	[ "$(status_lines)" -eq 1 ] || fail "$(status_lines) responses: $(grep -a '^HTTP' "$RAW")"
+	awk -v e="$ELAPSED" 'BEGIN { exit !(e >= 4 && e < 8) }' ||
+		fail "closed after ${ELAPSED} s, not at the idle timeout"
+	! grep -q 'request head timed out' "$LOG" || fail "logged as a request head that timed out"
+}
+
 @test "trailer fields never reach the script, and a bare CR in a trailer is refused" {
 	start_listen
 	conversation "$(request_file 'POST /cgi-bin/env.sh HTTP/1.1\r\nHost: front.example\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\nTransfer-Encoding: chunked\r\nContent-Length: 99\r\nHost: evil.example\r\nX-Trailer-Smuggle: yes\r\nCookie: trailer=1\r\n\r\n')"

@@ -81,6 +81,9 @@ conn_init(struct conn *c, int rfd, int wfd)
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct stat st;
+	/* UCSPI (tcpserver): the addresses come in TCP* variables.  Only
+	 * there: a listener's own environment says nothing of a client. */
+	int ucspi = rfd == 0 && getenv("PROTO") != NULL;
 
 	conn_reset(c, rfd, wfd, 0);
 	strcpy(c->ep.remote_addr, "0.0.0.0");
@@ -94,7 +97,7 @@ conn_init(struct conn *c, int rfd, int wfd)
 	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
 		addr_string(&ss, c->ep.remote_addr, sizeof c->ep.remote_addr,
 		            c->ep.remote_port, sizeof c->ep.remote_port);
-	else
+	else if (ucspi)
 		copy_env("TCPREMOTEIP", c->ep.remote_addr, sizeof c->ep.remote_addr),
 		copy_env("TCPREMOTEPORT", c->ep.remote_port, sizeof c->ep.remote_port);
 	len = sizeof ss;
@@ -102,7 +105,7 @@ conn_init(struct conn *c, int rfd, int wfd)
 	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
 		addr_string(&ss, c->ep.local_addr, sizeof c->ep.local_addr,
 		            c->ep.local_port, sizeof c->ep.local_port);
-	else
+	else if (ucspi)
 		copy_env("TCPLOCALIP", c->ep.local_addr, sizeof c->ep.local_addr),
 		copy_env("TCPLOCALPORT", c->ep.local_port, sizeof c->ep.local_port);
 

@@ -850,6 +850,16 @@ scgi() {
 	[ "$status" -eq 0 ] && [ "$output" = "hello, world" ] || fail "$output"
 }
 
+@test "-l unix:PATH: tcpserver's TCP* variables of the listener are no client's address" {
+	local p=$BATS_TEST_TMPDIR/http.sock
+	TCPREMOTEIP=192.0.2.9 TCPREMOTEPORT=99 TCPLOCALIP=192.0.2.7 TCPLOCALPORT=77 \
+		start_cgid listen "unix:$p"
+	run curl -sS --max-time 10 --unix-socket "$p" http://localhost/cgi-bin/env.sh
+	[ "$status" -eq 0 ] || fail "$output"
+	! grep -q '192\.0\.2\.\|=77$\|=99$' <<<"$output" || fail "$(grep -E 'REMOTE|SERVER_(ADDR|PORT)' <<<"$output")"
+	grep -qx 'REMOTE_ADDR=0.0.0.0' <<<"$output" || fail "$(grep REMOTE_ADDR <<<"$output")"
+}
+
 @test "-l unix:PATH: --socket-mode; a socket in use or another file is refused" {
 	local p=$BATS_TEST_TMPDIR/s.sock f=$BATS_TEST_TMPDIR/plain
 	start_cgid listen "unix:$p" --socket-mode 0600

@@ -124,21 +124,29 @@ print_usage(void)
 	}
 }
 
+/* Errors of the start go to stderr unless it is the client's socket, and
+ * to the log (before --log is read: syslog). */
+static void
+die_status(int status, const char *what, const char *arg)
+{
+	if (log_stderr_ok())
+		fprintf(stderr, "cgid: %s%s%s\n%s", what, arg ? ": " : "",
+		        arg ? arg : "", status == 2 ? "Try 'cgid --help'.\n" : "");
+	if (status != 2 || !log_stderr_ok())
+		log_error("%s%s%s", what, arg ? ": " : "", arg ? arg : "");
+	exit(status);
+}
+
 static void
 die_usage(const char *what, const char *arg)
 {
-	fprintf(stderr, "cgid: %s%s%s\nTry 'cgid --help'.\n", what,
-	        arg ? ": " : "", arg ? arg : "");
-	exit(2);
+	die_status(2, what, arg);
 }
 
 static void
 die(const char *what, const char *arg)
 {
-	fprintf(stderr, "cgid: %s%s%s\n", what, arg ? ": " : "",
-	        arg ? arg : "");
-	log_error("%s%s%s", what, arg ? ": " : "", arg ? arg : "");
-	exit(1);
+	die_status(1, what, arg);
 }
 
 /* ---- The HTTP front end of the CGI engine ---- */
@@ -1495,7 +1503,8 @@ next_option(int argc, char **argv)
 	for (i = 0; *s != '\0'; i++, s += strlen(s) + 1)
 		o[i] = (struct option){s + 2, s[1] == ':' ? required_argument
 		                                          : no_argument, NULL, s[0]};
-	return getopt_long(argc, argv, "l:hV", o, NULL);
+	opterr = 0;  /* its messages would go to fd 2: die_usage's instead */
+	return getopt_long(argc, argv, ":l:hV", o, NULL);
 }
 
 int
@@ -1678,9 +1687,11 @@ main(int argc, char **argv)
 		case 'V':
 			puts("cgid " CGID_VERSION);
 			return 0;
+		case ':':
+			die_usage("option needs an argument", argv[optind - 1]);
+			break;
 		default:
-			fprintf(stderr, "Try 'cgid --help'.\n");
-			return 2;
+			die_usage("unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
@@ -1718,9 +1729,10 @@ main(int argc, char **argv)
 	unsetenv("LISTEN_FDNAMES");
 
 	if (log_open(log_dest, client) < 0) {
-		fprintf(stderr, "cgid: cannot open log %s: %s\n", log_dest,
-		        strerror(errno));
-		return 1;
+		char what[MAX_PATH + 32];
+		const char *why = strerror(errno);
+		snprintf(what, sizeof what, "cannot open log %s", log_dest);
+		die(what, why);
 	}
 	if (user != NULL)
 		ids = lookup_user(user);

@@ -138,6 +138,8 @@ extern struct config cfg;
 /* log.c: one line per event; never written to a client socket. */
 enum log_dest { LOG_TO_STDERR, LOG_TO_FILE, LOG_TO_SYSLOG, LOG_TO_NONE };
 int log_open(const char *dest, int client_fd);
+/* fd 2 is no socket but a Unix one (under inetd it is the client's) */
+int log_stderr_ok(void);
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_script(const char *script, const char *line, size_t len);

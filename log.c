@@ -49,14 +49,23 @@ stderr_is_safe(int client_fd)
 }
 
 int
+log_stderr_ok(void)
+{
+	static int ok = -1;
+
+	if (ok < 0)
+		ok = stderr_is_safe(-1);
+	return ok;
+}
+
+int
 log_open(const char *spec, int client_fd)
 {
-	if (spec == NULL) {
+	/* "stderr" too: never the client's socket */
+	if (spec == NULL || strcmp(spec, "stderr") == 0) {
 		dest = stderr_is_safe(client_fd) ? LOG_TO_STDERR : LOG_TO_SYSLOG;
 	} else if (strcmp(spec, "syslog") == 0) {
 		dest = LOG_TO_SYSLOG;
-	} else if (strcmp(spec, "stderr") == 0) {
-		dest = LOG_TO_STDERR;
 	} else if (strcmp(spec, "none") == 0 || strcmp(spec, "/dev/null") == 0) {
 		dest = LOG_TO_NONE;
 	} else {

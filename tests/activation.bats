@@ -177,3 +177,62 @@ check_several_connections() {
 @test "tcpserver: POST read to end of input" { start_server tcpserver; check_post_eof; }
 @test "tcpserver: compiled C CGI" { start_server tcpserver; check_c_cgi; }
 @test "tcpserver: several connections" { start_server tcpserver; check_several_connections; }
+
+# --- inetd and xinetd: fds 0, 1 and 2 are all the connection ----------------
+
+# inetd_exchange REQUEST CGID-ARGUMENT...  -- cgid started as inetd does,
+# with the connection on fds 0, 1 and 2; REQUEST (printf %b) is sent and
+# what comes back until the close is in $RAW.
+inetd_exchange() {
+	local req=$BATS_TEST_TMPDIR/inetd.req
+	RAW=$BATS_TEST_TMPDIR/inetd.raw
+	printf '%b' "$1" >"$req"
+	shift
+	timeout 20 python3 - "$RAW" "$req" "$CGID" "$@" <<'PY'
+import os, socket, sys
+raw, req, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+c = socket.create_connection(l.getsockname())
+a, _ = l.accept()
+pid = os.fork()
+if pid == 0:
+    for fd in (0, 1, 2):
+        os.dup2(a.fileno(), fd)
+    os.execv(argv[0], argv)
+a.close()
+l.close()
+c.sendall(open(req, "rb").read())
+c.settimeout(10)
+out = b""
+try:
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        out += b
+except (socket.timeout, ConnectionResetError):
+    pass
+open(raw, "wb").write(out)
+os.waitpid(pid, 0)
+PY
+}
+
+@test "inetd, fd 2 the connection: errors of the start never reach the wire" {
+	local args
+	for args in "--bogus $ROOT" "--cgi-timeout" "--user no-such-user-here $ROOT" \
+		"$ROOT/no-such-root" "--log /nonexistent/dir/log $ROOT"; do
+		# shellcheck disable=SC2086
+		inetd_exchange 'GET / HTTP/1.0\r\n\r\n' $args
+		[ ! -s "$RAW" ] || fail "for '$args' the client got: $(cat -v "$RAW")"
+	done
+}
+
+@test "inetd, fd 2 the connection: --log stderr writes no log line onto it" {
+	inetd_exchange 'GET /no-such-file HTTP/1.0\r\n\r\n' --log stderr "$ROOT"
+	head -c 12 "$RAW" | grep -qx 'HTTP/1.1 404' ||
+		fail "the wire does not start with the status line: $(head -c 200 "$RAW" | cat -v)"
+	! grep -aq 'cgid\[\|error:\|"GET /no-such-file' "$RAW" ||
+		fail "a log line on the wire: $(cat -v "$RAW")"
+}

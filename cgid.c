@@ -1708,6 +1708,9 @@ main(int argc, char **argv)
 		int n = (int)strtol(v, NULL, 10);
 		if (n < 1 || n > MAX_LISTEN)
 			die("unusable LISTEN_FDS", v);
+		/* fds holds these and the -l sockets */
+		if (n + n_listen > MAX_LISTEN)
+			die("too many listening sockets with -l; LISTEN_FDS", v);
 		for (i = 0; i < n; i++) {
 			fcntl(3 + i, F_SETFD, FD_CLOEXEC);
 			if (is_listening(3 + i))

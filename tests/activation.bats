@@ -236,3 +236,25 @@ PY
 	! grep -aq 'cgid\[\|error:\|"GET /no-such-file' "$RAW" ||
 		fail "a log line on the wire: $(cat -v "$RAW")"
 }
+
+@test "16 listening sockets from systemd and one -l more: refused, exit status 1" {
+	# fds 3-18 listening, LISTEN_FDS=16, as systemd passes them
+	local port
+	port=$(free_port)
+	run timeout 10 python3 - "$CGID" "$port" "$ROOT" <<'PY'
+import os, socket, sys
+cgid, port, root = sys.argv[1:]
+socks = []
+for i in range(16):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    os.dup2(s.fileno(), 3 + i)
+    socks.append(s)
+os.environ["LISTEN_FDS"] = "16"
+os.environ["LISTEN_PID"] = str(os.getpid())
+os.execv(cgid, [cgid, "-l", "127.0.0.1:" + port, "--log", "stderr", root])
+PY
+	[ "$status" -eq 1 ] || fail "exit status $status: $output"
+	[[ $output == *"too many listening sockets"* ]] || fail "$output"
+}

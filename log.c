@@ -1,6 +1,6 @@
 /*
  * log.c - cgid's log: access lines, errors and scripts' stderr, one line
- * per event, written with one write(2) so that the lines of concurrent
+ * per event, written with one writev(2) so that the lines of concurrent
  * processes never interleave.
  *
  * Under inetd or systemd's StandardInput=socket, fd 2 may be the client's
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,11 +116,9 @@ sanitize(char *s, size_t len)
 static void
 emit(int prio, const char *kind, const char *body, size_t len)
 {
-	char line[2048];
-	int n = 0;
+	char pre[128];
+	size_t n = 0;
 
-	if (len > sizeof line - 128)
-		len = sizeof line - 128;
 	if (dest == LOG_TO_NONE)
 		return;
 	if (dest == LOG_TO_SYSLOG) {
@@ -128,12 +127,13 @@ emit(int prio, const char *kind, const char *body, size_t len)
 	}
 	if (kind[0] != '\0' || prio != LOG_INFO) {
 		if (dest == LOG_TO_FILE)
-			n = (int)log_date(now_s(), 0, line);
-		n += snprintf(line + n, 64, "cgid[%ld]: %s", (long)getpid(), kind);
+			n = log_date(now_s(), 0, pre);
+		n += (size_t)snprintf(pre + n, 64, "cgid[%ld]: %s", (long)getpid(),
+		                      kind);
 	}
-	memcpy(line + n, body, len);
-	line[n + (int)len] = '\n';
-	while (write(log_fd, line, (size_t)n + len + 1) < 0 && errno == EINTR)
+	/* the line whole, in one system call, without a copy */
+	struct iovec v[3] = {{pre, n}, {(void *)body, len}, {"\n", 1}};
+	while (writev(log_fd, v, 3) < 0 && errno == EINTR)
 		;
 }
 

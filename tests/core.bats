@@ -496,6 +496,18 @@ assert_error_response() {
 		fail "access line not in Combined Log Format plus duration: $line"
 }
 
+@test "an access line stays whole with a 3000-byte request line and long fields" {
+	start_server listen
+	local q r
+	q=$(head -c 3000 /dev/zero | tr '\0' q)
+	r=$(head -c 300 /dev/zero | tr '\0' r)
+	http GET "/hello.txt?$q" -H "User-Agent: agent-$r" -H "Referer: http://ref.example/$r"
+	assert_code 200
+	wait_log '" 200 13 "http://ref\.example/r+" "agent-r+" [0-9]+$'
+	[[ $(grep -c "^127\.0\.0\.1 - - .*GET /hello\.txt?q\{3000\} HTTP/1\.1\" 200 13 " "$LOG") -eq 1 ]] ||
+		fail "$(cut -c 1-300 "$LOG")"
+}
+
 @test "the log never holds a request's header fields" {
 	start_server listen
 	http GET /no-such-page.html -H 'Cookie: id=COOKIE-SECRET-123'

@@ -991,6 +991,18 @@ take_held(int i)
 	return fd;
 }
 
+/* The held connection idle longest (nheld > 0). */
+static int
+idlest_held(void)
+{
+	int j, k = 0;
+
+	for (j = 1; j < nheld; j++)
+		if (held[j].until < held[k].until)
+			k = j;
+	return k;
+}
+
 /*
  * Give connection fd to a child of its own, to serve (conn holds what
  * serve_quick read) or to close lingering, or close it.  The child keeps
@@ -1061,9 +1073,10 @@ accept_loop(const int *fds, int n)
 	struct timespec ts;
 	sigset_t held_sigs, waitmask;
 	long long served = 0, reported_served = 0, last = now_ms();
+	long long accept_logged = 0;  /* accept's errors: one line a second */
 	long long watchdog_ms = 0, next_dog = 0, now, wake;
 	const char *v;
-	int i, j, k, fd, nw, timeout, reported = 0, one = 1;
+	int i, fd, nw, timeout, reported = 0, one = 1;
 	struct held h;
 	enum quick how;
 
@@ -1175,10 +1188,21 @@ accept_loop(const int *fds, int n)
 			if (children + nheld >= cfg.max_connections && nheld == 0)
 				break;
 			fd = accept4(p[i].fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
+			    nheld > 0) {
+				/* out of descriptors: the held connections
+				 * make way, the one idle longest first */
+				close(take_held(idlest_held()));
+				i--;
+				continue;
+			}
 			if (fd < 0) {
 				if (errno != EAGAIN && errno != EINTR &&
-				    errno != ECONNABORTED)
+				    errno != ECONNABORTED &&
+				    now_ms() - accept_logged >= 1000) {
 					log_error("accept: %s", strerror(errno));
+					accept_logged = now_ms();
+				}
 				if (errno == EMFILE || errno == ENFILE ||
 				    errno == ENOBUFS || errno == ENOMEM)
 					poll(NULL, 0, 100);
@@ -1186,13 +1210,9 @@ accept_loop(const int *fds, int n)
 			}
 			last = now_ms();
 			served++;
-			if (children + nheld >= cfg.max_connections && nheld > 0) {
-				/* room: the held connection idle longest */
-				for (k = j = 0; j < nheld; j++)
-					if (held[j].until < held[k].until)
-						k = j;
-				close(take_held(k));
-			}
+			/* room: the held connection idle longest */
+			if (children + nheld >= cfg.max_connections && nheld > 0)
+				close(take_held(idlest_held()));
 			h = (struct held){.fd = fd};
 			how = cfg.protocol == PROTO_HTTP ? serve_quick(&h)
 			                                 : QUICK_CHILD;

@@ -429,6 +429,46 @@ stop_closes_idle() {
 	assert_code 200
 }
 
+@test "out of descriptors: the held connections make way for new ones" {
+	# 20 files: a listener that holds kept-alive connections soon has
+	# no descriptor left for accept (the document and its directories
+	# unchanged for 2 s, so that it is kept in memory and no open of it
+	# fails first)
+	sleep 2.1
+	local real=$CGID
+	CGID=$BATS_TEST_TMPDIR/cgid-20-files
+	printf '%s\n' '#!/bin/sh' 'ulimit -n 20' "exec '$real' \"\$@\"" >"$CGID"
+	chmod 755 "$CGID"
+	listen_daemon
+	CGID=$real
+	run timeout 20 python3 - "$PORT" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+kept = []
+for i in range(24):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+    kept.append(s)
+time.sleep(1)
+t0 = time.time()
+p = socket.create_connection(("127.0.0.1", port))
+p.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+p.settimeout(15)
+out = b""
+while True:
+    b = p.recv(4096)
+    if not b:
+        break
+    out += b
+print("%.1f %s" % (time.time() - t0, out.split(b"\r\n")[0].decode()))
+PY
+	[ "$status" -eq 0 ] || fail "$output"
+	[[ $output == *"HTTP/1.1 200 OK" ]] || fail "$output"
+	awk -v t="${output%% *}" 'BEGIN { exit !(t < 2.5) }' ||
+		fail "answered after ${output%% *} s"
+	[ "$(log_count 'accept: ')" -le 3 ] || fail "$(log_count 'accept: ') accept errors logged"
+}
+
 # --- the log -----------------------------------------------------------------
 
 @test "a client that reads a whole CGI response, then closes: no error in the log" {

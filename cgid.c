@@ -1076,7 +1076,7 @@ accept_loop(const int *fds, int n)
 	long long accept_logged = 0;  /* accept's errors: one line a second */
 	long long watchdog_ms = 0, next_dog = 0, now, wake;
 	const char *v;
-	int i, fd, nw, timeout, reported = 0, one = 1;
+	int i, fd, nw, timeout, reported = 0, one = 1, was_open = 0;
 	struct held h;
 	enum quick how;
 
@@ -1134,7 +1134,12 @@ accept_loop(const int *fds, int n)
 			}
 			wake = next_dog;
 		}
-		if (cfg.idle_exit > 0 && children + nheld == 0) {
+		/* --idle-exit counts from the end of the last connection
+		 * (the first round after it: its SIGCHLD wakes the loop) */
+		if (children + nheld > 0 || was_open)
+			last = now;
+		was_open = children + nheld > 0;
+		if (cfg.idle_exit > 0 && !was_open) {
 			if (now - last >= cfg.idle_exit * 1000LL) {
 				log_info("no connection for %d s: exiting", cfg.idle_exit);
 				break;

@@ -199,6 +199,9 @@ slow_mark() {
 	bg_wait a
 	[ "$(cat "$BATS_TEST_TMPDIR/a.code")" = 200 ] || fail "request: $(cat "$BATS_TEST_TMPDIR/a.code")"
 	grep -q '^slept 2.5$' "$BATS_TEST_TMPDIR/a.body" || fail "incomplete body"
+	# the second without a connection counts from the connection's end
+	sleep 0.5
+	alive "$SERVER_PID" || fail "exited at once when the connection ended"
 	server_status 40
 	[ "$RC" -eq 0 ] || fail "exit status $RC"
 }

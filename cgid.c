@@ -950,7 +950,7 @@ notify(const char *fmt, ...)
 		       (struct sockaddr *)&notify_addr, notify_len);
 }
 
-static volatile sig_atomic_t children, stopping;
+static volatile sig_atomic_t children, stopping, reopen;
 static pid_t *kids;              /* the open connections' processes */
 static struct held *held;        /* the connections the listener holds */
 static int nheld;
@@ -978,6 +978,13 @@ on_sigterm(int sig)
 {
 	(void)sig;
 	stopping = 1;
+}
+
+static void
+on_sighup(int sig)
+{
+	(void)sig;
+	reopen = 1;
 }
 
 /* Remove held connection i (the last one takes its place); returns its
@@ -1025,6 +1032,7 @@ hand_over(int fd, enum quick how, const int *fds, int n, const sigset_t *mask)
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		sigprocmask(SIG_SETMASK, mask, NULL);
 		for (i = 0; i < n; i++)
 			close(fds[i]);
@@ -1097,6 +1105,9 @@ accept_loop(const int *fds, int n)
 	sa.sa_flags = 0;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* SIGHUP: the log file was rotated (the listener does not stop) */
+	sa.sa_handler = on_sighup;
+	sigaction(SIGHUP, &sa, NULL);
 	/* SIGCHLD and SIGTERM are handled only while the loop waits: one
 	 * that came between the loop's checks and poll would otherwise be
 	 * handled before poll and leave it asleep (no STATUS=, no stop, and
@@ -1105,6 +1116,7 @@ accept_loop(const int *fds, int n)
 	sigaddset(&held_sigs, SIGCHLD);
 	sigaddset(&held_sigs, SIGTERM);
 	sigaddset(&held_sigs, SIGINT);
+	sigaddset(&held_sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &held_sigs, &waitmask);
 	for (i = 0; i < n; i++) {
 		p[i].fd = fds[i];
@@ -1120,6 +1132,10 @@ accept_loop(const int *fds, int n)
 	notify("READY=1\nSTATUS=accepting connections");
 
 	while (!stopping) {
+		if (reopen) {
+			reopen = 0;
+			log_reopen();
+		}
 		if (children + nheld != reported || served != reported_served) {
 			reported = children + nheld;
 			reported_served = served;

@@ -140,6 +140,8 @@ enum log_dest { LOG_TO_STDERR, LOG_TO_FILE, LOG_TO_SYSLOG, LOG_TO_NONE };
 int log_open(const char *dest, int client_fd);
 /* fd 2 is no socket but a Unix one (under inetd it is the client's) */
 int log_stderr_ok(void);
+/* --log FILE: open it again (after it was moved away), same descriptor */
+void log_reopen(void);
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_script(const char *script, const char *line, size_t len);

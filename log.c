@@ -8,7 +8,7 @@
  * when it is not an internet socket (the journal's stream is a Unix
  * socket); otherwise the log goes to syslog.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -28,6 +28,7 @@
 
 static enum log_dest dest = LOG_TO_SYSLOG;
 static int log_fd = -1;
+static const char *log_path;      /* --log FILE */
 
 /* Is fd 2 safe to write diagnostics to? */
 static int
@@ -74,12 +75,27 @@ log_open(const char *spec, int client_fd)
 		if (log_fd < 0)
 			return -1;
 		dest = LOG_TO_FILE;
+		log_path = spec;
 	}
 	if (dest == LOG_TO_STDERR)
 		log_fd = 2;
 	else if (dest == LOG_TO_SYSLOG)
 		openlog("cgid", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	return 0;
+}
+
+void
+log_reopen(void)
+{
+	int fd;
+
+	if (dest != LOG_TO_FILE)
+		return;
+	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0 || dup3(fd, log_fd, O_CLOEXEC) < 0)
+		log_error("cannot reopen log %s: %s", log_path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 size_t

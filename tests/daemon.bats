@@ -474,6 +474,21 @@ PY
 
 # --- the log -----------------------------------------------------------------
 
+@test "SIGHUP: the listener opens its --log file again and goes on" {
+	listen_daemon
+	http GET /hello.txt
+	assert_code 200
+	mv "$LOG" "$LOG.1"
+	kill -HUP "$SERVER_PID"
+	wait_file "$LOG"
+	http GET '/hello.txt?after-hup'
+	assert_code 200
+	wait_log 'GET /hello\.txt\?after-hup '
+	alive "$SERVER_PID" || fail "the listener is gone"
+	grep -q 'GET /hello\.txt HTTP' "$LOG.1" || fail "the first request is not in the old file"
+}
+
+
 @test "a client that reads a whole CGI response, then closes: no error in the log" {
 	listen_daemon
 	local i

@@ -227,10 +227,16 @@ cgi_env_http(struct env *e, const struct request *req, const struct conn *c,
 		if (colon != NULL)
 			host_len = (size_t)(colon - host);
 	}
-	if (host != NULL && host_len > 0)
+	if (host != NULL && host_len > 0) {
 		env_add(e, "SERVER_NAME", host, host_len);
-	else
+	} else if (strchr(c->ep.local_addr, ':') != NULL) {
+		/* §4.1.14: an IPv6 address in brackets, as in a URI */
+		char v6[sizeof c->ep.local_addr + 2];
+		int n = snprintf(v6, sizeof v6, "[%s]", c->ep.local_addr);
+		env_add(e, "SERVER_NAME", v6, (size_t)n);
+	} else {
 		env_adds(e, "SERVER_NAME", c->ep.local_addr);
+	}
 	env_adds(e, "SERVER_ADDR", c->ep.local_addr);
 	env_adds(e, "SERVER_PORT", c->ep.local_port);
 	env_adds(e, "REMOTE_ADDR", c->ep.remote_addr);

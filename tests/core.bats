@@ -197,6 +197,15 @@ assert_error_response() {
 	assert_code 200
 	assert_env REMOTE_ADDR=::1
 	assert_env "SERVER_PORT=$PORT"
+	# no Host: SERVER_NAME is the address, in brackets (RFC 3875 §4.1.14)
+	run perl -MIO::Socket::IP -e '
+		my $s = IO::Socket::IP->new(PeerHost => "::1", PeerPort => $ARGV[0])
+			or die "connect: $!\n";
+		print $s "GET /cgi-bin/env.sh HTTP/1.0\r\n\r\n";
+		local $/;
+		print <$s>;' "$PORT"
+	[ "$status" -eq 0 ] || fail "$output"
+	grep -qx 'SERVER_NAME=\[::1\]' <<<"$output" || fail "$(grep SERVER_NAME <<<"$output")"
 }
 
 @test "-l given twice: both addresses are served" {

@@ -1486,8 +1486,8 @@ lookup_user(const char *spec)
 	struct ids id;
 	size_t nl = colon ? (size_t)(colon - spec) : strlen(spec);
 
-	if (nl == 0 || nl >= sizeof name)
-		die("invalid --user", spec);
+	if (nl == 0 || nl >= sizeof name || (colon != NULL && colon[1] == '\0'))
+		die_usage("invalid --user", spec);
 	memcpy(name, spec, nl);
 	name[nl] = '\0';
 	if ((pw = getpwnam(name)) == NULL)

@@ -640,6 +640,12 @@ wait_child() {
 	run "$CGID" -l "127.0.0.1:$(free_port)" --user nobody:no-such-group-here "$ROOT"
 	[ "$status" -eq 1 ] || fail "status $status: $output"
 	[[ $output == *no-such-group-here* ]] || fail "message: $output"
+	# a malformed one is a usage error
+	local spec
+	for spec in :root nobody: ''; do
+		run "$CGID" -l "127.0.0.1:$(free_port)" --user "$spec" "$ROOT"
+		[ "$status" -eq 2 ] || fail "--user '$spec': status $status: $output"
+	done
 }
 
 # --- --chroot -------------------------------------------------------------

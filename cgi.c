@@ -121,7 +121,7 @@ env_add_config(struct env *e)
 	env_adds(e, "SERVER_SOFTWARE", SERVER_SOFTWARE);  /* §4.1.17 */
 	for (i = 0; i < cfg.n_extra_env; i++) {
 		const char *eq = strchr(cfg.extra_env[i], '=');
-		char name[128];
+		char name[MAX_ENV_NAME];
 		size_t nl = (size_t)(eq - cfg.extra_env[i]);
 		if (nl >= sizeof name)
 			continue;

@@ -1678,6 +1678,7 @@ main(int argc, char **argv)
 			break;
 		case 'e':
 			if (strchr(optarg, '=') == NULL || optarg[0] == '=' ||
+			    strchr(optarg, '=') - optarg >= MAX_ENV_NAME ||
 			    cfg.n_extra_env == MAX_EXTRA_ENV)
 				die_usage("invalid --env", optarg);
 			cfg.extra_env[cfg.n_extra_env++] = optarg;
@@ -1685,6 +1686,8 @@ main(int argc, char **argv)
 		case 'p':
 			if (cfg.n_extra_env == MAX_EXTRA_ENV)
 				die_usage("too many --pass-env options", NULL);
+			if (strlen(optarg) >= MAX_ENV_NAME)
+				die_usage("invalid --pass-env", optarg);
 			if ((v = getenv(optarg)) != NULL) {
 				size_t len = strlen(optarg) + strlen(v) + 2;
 				char *s = malloc(len);

@@ -61,6 +61,7 @@
 #define MAX_ENV_BYTES 65536       /* environment bytes for a script */
 #define MAX_LOCAL_REDIRECTS 8     /* RFC 3875 §6.2.2 chains: 500 past it */
 #define MAX_EXTRA_ENV 64          /* --env and --pass-env options */
+#define MAX_ENV_NAME 128          /* --env, --pass-env name: this long, exit 2 */
 #define MAX_CGI_RULES 16          /* --cgi-dir and --cgi-ext options */
 #define MAX_LISTEN 16             /* -l options and passed listening sockets */
 

@@ -759,12 +759,14 @@ make_chroot() {
 	assert_value uids "65534 65534 65534"
 }
 
-@test "invalid --limit, --max-connections, --grace, --idle-exit: exit status 2" {
-	local bad
+@test "invalid --limit, --max-connections, --grace, --idle-exit, --env: exit status 2" {
+	local bad long
+	long=$(head -c 128 /dev/zero | tr '\0' N)
 	for bad in "--limit cpu" "--limit stack=1" "--limit nofile=-1" "--max-connections 0" \
-		"--max-connections x" "--grace -1" "--idle-exit 1.5"; do
+		"--max-connections x" "--grace -1" "--idle-exit 1.5" "--env =x" "--env NAME" \
+		"--env $long=x" "--pass-env $long"; do
 		# shellcheck disable=SC2086
-		run "$CGID" $bad -l "127.0.0.1:$(free_port)" "$ROOT"
+		run timeout 10 "$CGID" $bad -l "127.0.0.1:$(free_port)" "$ROOT"
 		[ "$status" -eq 2 ] || fail "$bad: status $status: $output"
 	done
 }

@@ -307,26 +307,37 @@ parse_length(const char *s, size_t len)
 }
 
 /*
- * uri-host [ ":" port ] (RFC 9110 §7.2), conservatively: the characters of
- * RFC 3986 §3.2.2 (unreserved, sub-delims, pct-encoded, IP-literal).
+ * uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2-3.2.3): an
+ * IP-literal of hex digits, colons and dots in brackets (no IPvFuture), or
+ * a reg-name or IPv4address of unreserved, sub-delims and pct-encoded
+ * characters; then, after a ':', a port of digits alone.  The host, the
+ * port and the whole value may be empty (RFC 9112 §3.2).
  */
 static int
 valid_host(const char *s, size_t len)
 {
-	size_t i;
+	size_t i = len, lit = len > 0 && *s == '[', pct = 0;
 	unsigned char c;
 
-	if (len == 0)
-		return 1; /* empty Host is allowed (RFC 9112 §3.2) */
-	for (i = 0; i < len; i++) {
+	/* the port: digits after the last ':', which then ends the host */
+	while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+		i--;
+	if (i > 0 && s[i - 1] == ':')
+		len = i - 1;
+	if (lit && (len < 3 || s[--len] != ']'))
+		return 0;
+	for (i = lit; i < len; i++) {
 		c = (unsigned char)s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9'))
+		if (hexval(c) >= 0)
 			continue;
-		if (c == 0 || strchr("-._~!$&'()*+,;=%:[]", c) == NULL)
+		/* before pct come the two hex digits of a '%' */
+		if (i < pct || ((lit || (unsigned)((c | 0x20) - 'a') >= 26) &&
+		    (c == 0 || !strchr(lit ? ":." : "-._~!$&'()*+,;=%", c))))
 			return 0;
+		if (c == '%')
+			pct = i + 3;
 	}
-	return 1;
+	return pct <= len;
 }
 
 /* Framing and connection semantics of the parsed fields. */

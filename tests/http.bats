@@ -764,6 +764,22 @@ settled() { "$SETTLE" "$1"; }
 	assert_env QUERY_STRING=q=1
 }
 
+@test "an invalid Host or authority (RFC 9112 §3.2): 400 and no program runs; IP literals and ports pass" {
+	start_server listen
+	local h
+	for h in 'a:b:c' ']x[' 'ex.com:http' '[::1' 'a%zz'; do
+		raw "GET /cgi-bin/env.sh HTTP/1.1\r\nHost: $h\r\nConnection: close\r\n\r\n"
+		assert_code 400 || fail "for Host: $h"
+		refute_body_contains SERVER_NAME= || fail "for Host: $h"
+	done
+	raw 'GET http://a:b:c/cgi-bin/env.sh HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'
+	assert_code 400
+	refute_body_contains SERVER_NAME=
+	raw 'GET /cgi-bin/env.sh HTTP/1.1\r\nHost: [::1]:8080\r\nConnection: close\r\n\r\n'
+	assert_code 200
+	assert_env 'SERVER_NAME=[::1]'
+}
+
 # --- directories ------------------------------------------------------------------
 
 @test "a directory without its slash: 301 to the slash, query kept" {

@@ -418,7 +418,8 @@ test_hosts(void)
 	static const char *const t[] = {
 		"example.com", "example.com:8080", "[::1]", "[::1]:80",
 		"127.0.0.1:1", "a_b-c~d", "xn--caf-dma.example", "a%41",
-		"",
+		"", "a:", ":80", "[::ffff:192.0.2.1]:8080", "[FE80::a]",
+		"!$&'()*+,;=.example", "a.:65535",
 	};
 	char in[128];
 	size_t i;
@@ -576,8 +577,33 @@ static const struct {
 	{S("GET / HTTP/1.1\r\nHost: a`b\r\n\r\n"), 400},
 	{S("GET / HTTP/1.1\r\nHost: a\"b\r\n\r\n"), 400},
 	{S("GET / HTTP/1.1\r\nHost: a\xc3\xa9\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: a:b:c\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: a:1:2\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: ex.com:http\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: a:-1\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: a: 80\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: ]x[\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: a]\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: a[b]\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: []\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: [\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: [::1]:x\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: [::1]]\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: [[::1]\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: [::g]\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: [v1.x]\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: [fe80::1%25eth0]\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: a%\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: a%4\r\n\r\n"), 400},
+	{S("GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n"), 400},
 	{S("GET http://a/ HTTP/1.1\r\n\r\n"), 400},
 	{S("GET http://a|b/ HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("GET http://a:b:c/ HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("GET http://ex.com:http/ HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("GET http://]x[/ HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("GET http://[::1/ HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
 	/* Content-Length (RFC 9110 §8.6, RFC 9112 §6.3) */
 	{S("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
 	   "Transfer-Encoding: chunked\r\n\r\n"), 400},

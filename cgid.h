@@ -20,7 +20,7 @@
 #define MAX_REQUEST_LINE 8192     /* longer request line: 414 */
 #define MAX_HEAD 16384            /* whole head incl. request line: 431 */
 #define MAX_HEADERS 100           /* header fields per request: 431 */
-#define MAX_PATH 4096             /* decoded path, longer: 400 */
+#define MAX_PATH 4096             /* decoded path and its NUL, longer: 414 */
 
 /* Request body. */
 #define DEFAULT_MAX_BODY (1LL << 30) /* --max-body default: 1 GiB, 413 past it */

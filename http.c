@@ -497,6 +497,9 @@ parse_target(struct request *req, int *status)
 	} else {
 		n = http_normalize_path(path, (size_t)(q - path), req->path,
 		                        sizeof req->path);
+		/* RFC 9110 §15.5.15: longer than cgid will interpret */
+		if (n == -2)
+			return fail(req, status, S_URI_TOO_LONG, "path too long");
 		if (n < 0)
 			return fail(req, status, S_BAD_REQUEST, "invalid path");
 		req->path_len = (size_t)n;
@@ -611,7 +614,7 @@ int
 http_normalize_path(const char *path, size_t len, char *out, size_t outsz)
 {
 	size_t i, o = 0, seg;
-	int h, l;
+	int h, l, full = 0;
 	unsigned char c;
 
 	if (len == 0 || path[0] != '/' || outsz < 2)
@@ -620,15 +623,17 @@ http_normalize_path(const char *path, size_t len, char *out, size_t outsz)
 	 * Decode once and lay down segments; a segment is examined when its
 	 * terminating '/' (or the end) is reached.  RFC 3986 §5.2.4: "." is
 	 * dropped, ".." removes the previous segment; a ".." above the root
-	 * is an error rather than being clamped silently.
+	 * is an error rather than being clamped silently.  Once out is full
+	 * the rest is only checked, so that a long path is told from an
+	 * invalid one.
 	 */
 	out[o++] = '/';
 	seg = o;
 	for (i = 1; i <= len; i++) {
 		if (i == len || path[i] == '/') {
 			size_t sl = o - seg;
-			if (sl == 0) {
-				/* empty segment: "//" collapses */
+			if (full || sl == 0) {
+				/* full, or an empty segment: "//" collapses */
 			} else if (sl == 1 && out[seg] == '.') {
 				o = seg;
 			} else if (sl == 2 && out[seg] == '.' && out[seg + 1] == '.') {
@@ -639,8 +644,9 @@ http_normalize_path(const char *path, size_t len, char *out, size_t outsz)
 					o--;
 			} else if (i < len) {
 				if (o + 1 >= outsz)
-					return -1;
-				out[o++] = '/';
+					full = 1;
+				else
+					out[o++] = '/';
 			}
 			seg = o;
 			continue;
@@ -661,11 +667,12 @@ http_normalize_path(const char *path, size_t len, char *out, size_t outsz)
 		if (c < 0x20 || c == 0x7f)
 			return -1; /* includes %00 */
 		if (o + 1 >= outsz)
-			return -1;
-		out[o++] = (char)c;
+			full = 1;
+		else
+			out[o++] = (char)c;
 	}
 	out[o] = '\0';
-	return (int)o;
+	return full ? -2 : (int)o;
 }
 
 /* Chunked decoder states (RFC 9112 §7.1). */

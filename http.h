@@ -111,9 +111,10 @@ int http_list_has(const char *v, size_t len, const char *tok);
 
 /*
  * Percent-decode path[0..len) once and remove dot-segments (RFC 3986
- * §5.2.4) into out (size outsz).  Rejects %00, an encoded '/', bad escapes
- * and control bytes.  The result starts with '/' and has no "." or ".."
- * segment and no empty segment.  Returns its length, or -1.
+ * §5.2.4) into out (size outsz, at least 2).  Rejects %00, an encoded '/',
+ * bad escapes and control bytes.  The result starts with '/' and has no
+ * "." or ".." segment and no empty segment.  Returns its length, -2 when
+ * out has no room for it (and nothing is wrong with its bytes), or -1.
  */
 int http_normalize_path(const char *path, size_t len, char *out, size_t outsz);
 

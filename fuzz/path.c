@@ -5,7 +5,8 @@
  * Invariants of a normalised path: it starts with '/', has no "." or ".."
  * segment and no "//", holds no NUL or control byte, is no longer than the
  * input, and normalising it again (with '%' written as %25 so that it is
- * not decoded twice) gives it back unchanged.
+ * not decoded twice) gives it back unchanged.  A path with no room in
+ * out (-2) is at least as long as out.
  *
  * Build: clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -I.
  *        fuzz/path.c http.c -o fuzz/path
@@ -50,7 +51,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r, r2, d;
 
 	r = http_normalize_path(in, size, out, sizeof out);
-	ASSERT(r >= -1 && r < (int)sizeof out);
+	ASSERT(r >= -2 && r < (int)sizeof out);
+	/* no room: each byte of out came from at least one of in */
+	ASSERT(r != -2 || size >= sizeof out);
 	if (r >= 0) {
 		ASSERT((size_t)r <= size);
 		check_normal(out, (size_t)r);

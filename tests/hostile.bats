@@ -575,6 +575,17 @@ reset_client() {
 	done
 }
 
+@test "a path of 4 KiB or more once decoded: 414; with an invalid byte: 400; decoding to less: served" {
+	start_listen
+	local a
+	a=$(printf '%04100d' 0 | tr 0 a)
+	expect_rejected "GET /$a HTTP/1.1\r\nHost: x\r\n\r\n$SMUGGLED" 414
+	expect_rejected "GET /$a/%zz HTTP/1.1\r\nHost: x\r\n\r\n$SMUGGLED" 400
+	raw "GET /$(printf '%02100d' 0 | sed 's|0|./|g')hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+	assert_code 200
+	assert_body "hello, world"
+}
+
 @test "overlong UTF-8 and raw 8-bit bytes in the path never escape the root" {
 	start_listen
 	local p

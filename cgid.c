@@ -547,6 +547,10 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 	struct response r;
 	int status, rc, listed = 0;
 
+	/* RFC 9110 §9.3.6: a tunnel is a proxy's to open, and cgid is none
+	 * (the parser let CONNECT through in its authority form alone) */
+	if (req->method == M_CONNECT)
+		return respond_status(c, req, S_NOT_IMPLEMENTED);
 	if (req->path[0] == '*') {
 		/* OPTIONS * (RFC 9110 §9.3.7) */
 		http_response_init(&r, S_NO_CONTENT);

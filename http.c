@@ -311,21 +311,25 @@ parse_length(const char *s, size_t len)
  * IP-literal of hex digits, colons and dots in brackets (no IPvFuture), or
  * a reg-name or IPv4address of unreserved, sub-delims and pct-encoded
  * characters; then, after a ':', a port of digits alone.  The host, the
- * port and the whole value may be empty (RFC 9112 §3.2).
+ * port and the whole value may be empty (RFC 9112 §3.2).  Returns the
+ * number of digits of the port, or -1 when invalid.
  */
 static int
 valid_host(const char *s, size_t len)
 {
 	size_t i = len, lit = len > 0 && *s == '[', pct = 0;
 	unsigned char c;
+	int port = 0;
 
 	/* the port: digits after the last ':', which then ends the host */
 	while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
 		i--;
-	if (i > 0 && s[i - 1] == ':')
+	if (i > 0 && s[i - 1] == ':') {
+		port = (int)(len - i);
 		len = i - 1;
+	}
 	if (lit && (len < 3 || s[--len] != ']'))
-		return 0;
+		return -1;
 	for (i = lit; i < len; i++) {
 		c = (unsigned char)s[i];
 		if (hexval(c) >= 0)
@@ -333,11 +337,11 @@ valid_host(const char *s, size_t len)
 		/* before pct come the two hex digits of a '%' */
 		if (i < pct || ((lit || (unsigned)((c | 0x20) - 'a') >= 26) &&
 		    (c == 0 || !strchr(lit ? ":." : "-._~!$&'()*+,;=%", c))))
-			return 0;
+			return -1;
 		if (c == '%')
 			pct = i + 3;
 	}
-	return pct <= len;
+	return pct <= len ? port : -1;
 }
 
 /* Framing and connection semantics of the parsed fields. */
@@ -359,7 +363,7 @@ interpret(struct request *req, int *status)
 				return fail(req, status, S_BAD_REQUEST,
 				            "more than one Host field");
 			req->host = h;
-			if (!valid_host(h->value, h->value_len))
+			if (valid_host(h->value, h->value_len) < 0)
 				return fail(req, status, S_BAD_REQUEST,
 				            "invalid Host field");
 		} else if (name_is(h, "Content-Length")) {
@@ -454,6 +458,14 @@ parse_target(struct request *req, int *status)
 	const char *t = req->target, *end = t + req->target_len, *path, *q;
 	int n;
 
+	/* authority-form, host and port, for CONNECT alone (§3.2.3), which
+	 * is left without a path: cgid opens no tunnel, and answers 501 */
+	if (req->method == M_CONNECT) {
+		if (valid_host(t, req->target_len) <= 0)
+			return fail(req, status, S_BAD_REQUEST,
+			            "CONNECT without host:port");
+		return 0;
+	}
 	if (req->target_len == 1 && *t == '*') {
 		/* asterisk-form, OPTIONS only (§3.2.4) */
 		if (req->method != M_OPTIONS)
@@ -482,7 +494,8 @@ parse_target(struct request *req, int *status)
 				return fail(req, status, S_BAD_REQUEST,
 				            "userinfo in request-target");
 		req->host_len = (size_t)(path - req->host_s);
-		if (req->host_len == 0 || !valid_host(req->host_s, req->host_len))
+		if (req->host_len == 0 ||
+		    valid_host(req->host_s, req->host_len) < 0)
 			return fail(req, status, S_BAD_REQUEST,
 			            "invalid authority in request-target");
 	}

@@ -65,7 +65,8 @@ enum method {
 
 /*
  * A parsed request head.  Every pointer points into the caller's buffer,
- * except path, which holds the decoded and normalised path.
+ * except path, which holds the decoded and normalised path ("*" in the
+ * asterisk-form, empty for CONNECT, whose target is host:port).
  */
 struct request {
 	const char *method_s;

@@ -3,10 +3,10 @@
  *
  * Invariants: the result is -2, -1 or a head length in 1..len; on -1 the
  * status is one the parser may answer and a reason is set; on success the
- * path is "*" or starts with '/' and holds no dot-segment, no empty segment
- * and no NUL or control byte, there are at most MAX_HEADERS fields and every
- * pointer lies within the head; the head alone parses to the same length
- * and a head cut short is incomplete.
+ * path is empty (CONNECT), "*" or starts with '/' and holds no dot-segment,
+ * no empty segment and no NUL or control byte, there are at most
+ * MAX_HEADERS fields and every pointer lies within the head; the head
+ * alone parses to the same length and a head cut short is incomplete.
  *
  * Build: clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -I.
  *        fuzz/request.c http.c -o fuzz/request
@@ -50,6 +50,10 @@ check_path(const struct request *req)
 	size_t i, n = req->path_len;
 
 	ASSERT(n < sizeof req->path && strlen(p) == n);
+	if (req->method == M_CONNECT) {
+		ASSERT(n == 0);
+		return;
+	}
 	if (n == 1 && p[0] == '*') {
 		ASSERT(req->method == M_OPTIONS);
 		return;

@@ -752,6 +752,22 @@ settled() { "$SETTLE" "$1"; }
 	assert_env REQUEST_METHOD=BREW
 }
 
+@test "CONNECT host:port: 501 (cgid opens no tunnel); CONNECT to a path, a document's or a program's: 400" {
+	start_server listen
+	local code
+	code=$(curl -s --max-time 10 -p -x "http://$HOST:$PORT" -o /dev/null \
+		-w '%{http_connect}' https://example.test/) || true
+	[ "$code" = 501 ] || fail "CONNECT example.test:443 answered '$code'"
+	raw 'CONNECT [::1]:8443 HTTP/1.1\r\nHost: [::1]:8443\r\n\r\n'
+	assert_code 501
+	raw 'CONNECT /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'
+	assert_code 400
+	refute_body_contains "hello, world"
+	raw 'CONNECT /cgi-bin/env.sh HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'
+	assert_code 400
+	refute_body_contains REQUEST_METHOD=
+}
+
 @test "absolute-form request target: served, and its authority is SERVER_NAME" {
 	start_server listen
 	raw 'GET http://example.test/hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'

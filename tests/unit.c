@@ -340,6 +340,31 @@ test_options_star(void)
 	CHECK(req.query == NULL);
 }
 
+/* RFC 9112 §3.2.3: CONNECT takes host:port, and nothing else, and is left
+ * with no path. */
+static void
+test_connect(void)
+{
+	static const char *const t[] = {
+		"example.com:443", "[::1]:443", "127.0.0.1:8080", "a:0",
+	};
+	char in[128];
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		ctx = t[i];
+		snprintf(in, sizeof in, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n",
+		         t[i], t[i]);
+		CHECK_INT(parse_str(in), strlen(in));
+		CHECK_INT(req.method, M_CONNECT);
+		CHECK_MEM(req.target, req.target_len, t[i]);
+		CHECK_INT(req.path_len, 0);
+		CHECK_MEM(req.path, strlen(req.path), "");
+		CHECK(req.query == NULL);
+	}
+	ctx = NULL;
+}
+
 static void
 test_query(void)
 {
@@ -662,7 +687,17 @@ static const struct {
 	{S("GET /a?b#c HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
 	{S("GET # HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
 	{S("GET a/b HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
-	{S("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("CONNECT /a.txt HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("CONNECT * HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("CONNECT a HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("CONNECT a: HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("CONNECT [::1] HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("CONNECT a:b:443 HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("CONNECT a:443/ HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("CONNECT u@a:443 HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("CONNECT http://a:443/ HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
+	{S("CONNECT a:443 HTTP/1.1\r\n\r\n"), 400},
+	{S("GET a:443 HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
 	{S("GET ftp://a/ HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
 	{S("GET http:// HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
 	{S("GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n"), 400},
@@ -1593,6 +1628,7 @@ static const struct {
 	{"pipelined", test_pipelined},
 	{"absolute_form", test_absolute_form},
 	{"options_star", test_options_star},
+	{"connect", test_connect},
 	{"query", test_query},
 	{"leading_empty_lines", test_leading_empty_lines},
 	{"bare_lf", test_bare_lf},

@@ -703,7 +703,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	sigset_t term;
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	int child_in, pidfd = -1, exited = 0, wstatus = 0, head_done = 0;
-	int in_ready = 1, body_eof = 0, watch_input = 1, client_gone = 0, r, hr, i;
+	int in_ready = 1, body_eof = 0, watch_input = 2, client_gone = 0, r, hr, i;
 	/* splicing the body: the stdin pipe may be full; pipes grown */
 	int pipe_full = 0, splice_in = f->splice_in != NULL;
 	int out_grown = 0;
@@ -955,6 +955,11 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		}
 		if (finish_at != 0 && finish_at < wake)
 			wake = finish_at;
+		/* the front end may hold input it read along with the body
+		 * (FastCGI records after FCGI_STDIN): looked at as soon as
+		 * the body is done, then when more comes */
+		if (i_ctl >= 0 && watch_input > 1)
+			wake = now;
 		if (o.len > ooff) {
 			if (now - last_write >= TIMEOUT_IO_MS) {
 				log_error("%s: client stopped reading", s->log_name);
@@ -1026,7 +1031,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			client_gone = 1;
 			goto done;
 		}
-		if (i_ctl >= 0 && p[i_ctl].revents) {
+		if (i_ctl >= 0 && (p[i_ctl].revents || watch_input > 1)) {
+			watch_input = 1;
 			r = f->input(f->ctx, &o);
 			if (r == 1) {
 				result = CGI_CLOSE;

@@ -123,9 +123,11 @@ struct cgi_front {
 	void (*err)(void *ctx, const char *p, size_t n, struct obuf *o);
 	int watch_hangup;          /* end the script when in_fd hangs up */
 	long long body_len;        /* the request body's length, 0 if unknown */
-	/* Optional: in_fd is readable while no body is being relayed (the
-	 * body ended, or there was none); o is empty.  A multiplexing front
-	 * end reads its control messages here (FastCGI's ABORT_REQUEST).
+	/* Optional: called while no body is being relayed (the body ended,
+	 * or there was none), once as soon as that is so, then whenever
+	 * in_fd is readable; o is empty.  A multiplexing front end reads its
+	 * control messages here (FastCGI's ABORT_REQUEST), those it read
+	 * along with the body too.
 	 * Returns 0 to go on, 1 to stop the script, 2 to stop watching. */
 	int (*input)(void *ctx, struct obuf *o);
 	int exit_status;           /* out: wait status of the script, -1 */

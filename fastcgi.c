@@ -313,8 +313,9 @@ fc_body_read(void *proto, char *buf, size_t n)
 }
 
 /* While the script runs and no body is being relayed: what the front
- * server sends now is management, the rest of a body the script did not
- * read, or an ABORT_REQUEST.  The end of the connection aborts too. */
+ * server sends now, or sent along with the body, is management, the rest
+ * of a body the script did not read, or an ABORT_REQUEST.  The end of the
+ * connection aborts too. */
 static int
 fc_input(void *proto, struct obuf *o)
 {

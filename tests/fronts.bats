@@ -636,6 +636,38 @@ assert_out_contains() {
 	wait_log 'aborted by the front server'
 }
 
+@test "FastCGI: an ABORT_REQUEST that came with the request stops the script" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	SECONDS=0
+	fcgi hold begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/slow.sh \
+		param 1 "QUERY_STRING=$BATS_TEST_TMPDIR/slow.pid" params 1 stdin-end 1 \
+		abort 1 flush wait 1
+	assert_output_line "END_REQUEST 1 app=143 protocol=0"
+	[ "$SECONDS" -lt 10 ] || fail "the request took $SECONDS s"
+	wait_log 'aborted by the front server'
+}
+
+@test "FastCGI: a BEGIN_REQUEST and FCGI_GET_VALUES that came with the request are answered while the script runs" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	local pidf=$BATS_TEST_TMPDIR/slow.pid i
+	# the client is stopped after 3 s, while the script still sleeps
+	run timeout 3 perl "$CLIENT" "$CGID_ADDR" \
+		hold begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/slow.sh \
+		param 1 "QUERY_STRING=$pidf" params 1 stdin-end 1 begin 2 1 0 \
+		get-values FCGI_MPXS_CONNS flush
+	assert_output_line "END_REQUEST 2 app=0 protocol=1"
+	assert_output_line "GET_VALUES_RESULT 0 FCGI_MPXS_CONNS=0"
+	grep -q '^STDOUT 1 [1-9]' <<<"$output" || fail "no output of the script: $output"
+	refute_output_line "END_REQUEST 1 app=143 protocol=0"
+	# and the client's going away ends the script
+	[ -s "$pidf" ] || fail "the script did not start"
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		kill -0 "$(cat "$pidf")" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$(cat "$pidf")" 2>/dev/null || fail "the script still runs"
+}
+
 @test "FastCGI: the front server closing the connection stops the script" {
 	start_cgid listen "$(sock)" --protocol fastcgi
 	local pidf=$BATS_TEST_TMPDIR/slow.pid i

@@ -17,6 +17,7 @@
 #   record TYPE ID TEXT       any record
 #   wait N                    read until N END_REQUEST records have come
 #   sleep SECONDS
+#   hold ... flush            what the actions between send, in one write
 # SCGI actions:
 #   scgi NAME=VALUE...        the netstring header, in the order given
 #   body TEXT | body-file F   request body bytes
@@ -52,13 +53,14 @@ $| = 1;
 
 my $deadline = time + 15;
 my ($scgi, $in, $ends) = (0, '', 0);
-my ($out, $err);
+my ($out, $err, $held);
 if ($ENV{OUT}) { open($out, '>', $ENV{OUT}) or die "$ENV{OUT}: $!\n"; binmode $out; }
 if ($ENV{ERR}) { open($err, '>', $ENV{ERR}) or die "$ENV{ERR}: $!\n"; binmode $err; }
 
 sub put {
 	my ($data) = @_;
 	my $off = 0;
+	if (defined $held) { $held .= $data; return; }
 	while ($off < length $data) {
 		my $n = syswrite($sock, $data, length($data) - $off, $off);
 		if (!defined $n) { warn "write: $!\n"; return; }
@@ -166,6 +168,12 @@ while (@ARGV) {
 	} elsif ($a eq 'wait') {
 		my $want = shift @ARGV;
 		while ($ends < $want && time < $deadline && !$eof) { $eof = !pump(0.2); }
+	} elsif ($a eq 'hold') {
+		$held = '';
+	} elsif ($a eq 'flush') {
+		my $data = $held;
+		undef $held;
+		put($data);
 	} elsif ($a eq 'sleep') {
 		select(undef, undef, undef, shift @ARGV);
 	} elsif ($a eq 'scgi') {

@@ -630,7 +630,8 @@ front_request(struct front *fr, const struct params *ps)
 			.body_read = fr->body_read && !rdp ? run_body_read : NULL,
 			.head = run_head, .body = run_body, .end = run_end,
 			.error = run_error, .err = fr->err ? run_err : NULL,
-			.input = fr->input ? run_input : NULL, .exit_status = -1,
+			.input = fr->input ? run_input : NULL,
+			.watch_hangup = fr->watch_hangup, .exit_status = -1,
 		};
 		struct cgi_script s = {.stdin_fd = -1};
 		const char *interp = NULL;

@@ -35,6 +35,8 @@ struct front {
 	 * Returns -1 when the front server cannot be written to. */
 	int (*send)(void *proto, const char *p, size_t n);
 	long long content_length;  /* request body length; -1 unknown */
+	int watch_hangup;          /* as the engine's: end the script when
+	                              in_fd hangs up */
 
 	/* Set by front_request. */
 	int status;                /* status answered, 0 for none */

@@ -96,6 +96,11 @@ scgi_serve(int rfd, int wfd)
 	fr.frame = scgi_frame;
 	fr.send = scgi_send;
 	fr.content_length = cl;
+	/* As in HTTP mode, a half-close counts as hanging up: a socket
+	 * cannot tell it from a close, and neither nginx nor lighttpd shuts
+	 * down its side after an SCGI request (nginx closes the connection
+	 * when its client goes away). */
+	fr.watch_hangup = c.is_socket;
 	front_request(&fr, &ps);
 	if (c.is_socket)
 		conn_linger(rfd, wfd);

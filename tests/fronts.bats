@@ -869,6 +869,30 @@ scgi() {
 	[[ $output != *GARBAGE-OUTPUT* ]] || fail "the script's output was relayed"
 }
 
+@test "SCGI: the front server closing the connection stops the script" {
+	start_cgid listen "$(sock)" --protocol scgi
+	local pidf=$BATS_TEST_TMPDIR/slow.pid i
+	scgi scgi CONTENT_LENGTH=0 SCGI=1 SCRIPT_NAME=/cgi-bin/slow.sh "QUERY_STRING=$pidf" \
+		sleep 0.5 shut
+	[ -s "$pidf" ] || fail "the script did not start"
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		kill -0 "$(cat "$pidf")" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$(cat "$pidf")" 2>/dev/null || fail "the script still runs"
+	wait_log 'client went away'
+	# nginx closes the connection when its client goes away
+	rm -f "$pidf"
+	start_front nginx-scgi
+	curl -sS --max-time 1 -o /dev/null "http://127.0.0.1:$PORT/cgi-bin/slow.sh?$pidf" || true
+	[ -s "$pidf" ] || fail "the script did not start behind nginx"
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		kill -0 "$(cat "$pidf")" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$(cat "$pidf")" 2>/dev/null || fail "the script still runs behind nginx"
+}
+
 # --- -l unix:PATH and the options ---------------------------------------------
 
 @test "-l unix:PATH: mode 0660, HTTP over it; a stale socket is replaced" {

@@ -161,14 +161,12 @@ below_root(const char *v, size_t len, char *out, size_t size)
 		return -1;
 	memcpy(out, v + rl, len - rl);
 	out[len - rl] = '\0';
-	/* no trailing '/': the caller appends a path starting with one */
-	while (len > rl && out[len - rl - 1] == '/')
-		out[--len - rl] = '\0';
 	return 0;
 }
 
 /* A path from the front server must be plain: absolute, no NUL or
- * control byte, no empty, "." or ".." element. */
+ * control byte, no "." or ".." element, no empty one but the last (a
+ * PATH_INFO may end in '/', RFC 3875 §4.1.5). */
 static int
 plain_path(const char *p)
 {
@@ -184,7 +182,7 @@ plain_path(const char *p)
 		p++;
 		e = strchr(p, '/');
 		n = e ? (size_t)(e - p) : strlen(p);
-		if (n == 0 || (n == 1 && p[0] == '.') ||
+		if ((n == 0 && *p != '\0') || (n == 1 && p[0] == '.') ||
 		    (n == 2 && p[0] == '.' && p[1] == '.'))
 			return 0;
 		p += n;
@@ -232,6 +230,9 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 			return S_FORBIDDEN;
 		}
 	}
+	/* no trailing '/': a path starting with one is appended */
+	for (pl = strlen(prefix); pl > 0 && prefix[pl - 1] == '/';)
+		prefix[--pl] = '\0';
 	if (rd != NULL) {
 		pl = (size_t)snprintf(path, sizeof path, "%s%s", prefix, rd->path);
 		walk = 1;

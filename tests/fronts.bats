@@ -262,6 +262,12 @@ check_env() {
 	assert_env_set REQUEST_URI
 	refute_env HTTP_AUTHORIZATION SCGI
 	refute_leaks
+	# a PATH_INFO that ends in '/' keeps it (RFC 3875 §4.1.5), as in HTTP mode
+	http GET /cgi-bin/env.sh/x/
+	assert_code 200
+	assert_env "SCRIPT_NAME=/cgi-bin/env.sh"
+	assert_env "PATH_INFO=/x/"
+	assert_env "PATH_TRANSLATED=$ROOT_REAL/x/"
 }
 
 check_post() {

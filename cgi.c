@@ -148,13 +148,14 @@ env_add_config(struct env *e)
 static void
 env_add_headers(struct env *e, const struct request *req)
 {
-	char name[5 + 64 + 1];
+	char name[5 + MAX_ENV_HEADER_NAME + 1];
 	size_t i, j, k;
 
 	for (i = 0; i < req->nheaders; i++) {
 		const struct header *h = &req->headers[i];
 		int seen = 0;
-		if (h->name_len > 64 || memchr(h->name, '_', h->name_len) ||
+		if (h->name_len > MAX_ENV_HEADER_NAME ||
+		    memchr(h->name, '_', h->name_len) ||
 		    (h->name_len == 14 && strncasecmp(h->name, "Content-Length", 14) == 0) ||
 		    (h->name_len == 12 && strncasecmp(h->name, "Content-Type", 12) == 0) ||
 		    (!cfg.pass_auth && h->name_len == 13 &&

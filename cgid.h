@@ -59,6 +59,7 @@
 #define MAX_CGI_HEADERS 64        /* header fields from a script: 502 */
 #define MAX_ENV 256               /* environment entries for a script */
 #define MAX_ENV_BYTES 65536       /* environment bytes for a script */
+#define MAX_ENV_HEADER_NAME 64    /* a longer request header name: not passed */
 #define MAX_LOCAL_REDIRECTS 8     /* RFC 3875 §6.2.2 chains: 500 past it */
 #define MAX_EXTRA_ENV 64          /* --env and --pass-env options */
 #define MAX_ENV_NAME 128          /* --env, --pass-env name: this long, exit 2 */
@@ -84,7 +85,7 @@
 /* Front servers: SCGI and FastCGI (scgi.c, fastcgi.c, wire.c). */
 #define MAX_PARAMS 512            /* parameters in one request: close */
 #define MAX_PARAMS_BYTES 65536    /* the whole parameter block: close */
-#define MAX_PARAM_NAME 128        /* one parameter's name: close */
+#define MAX_PARAM_NAME 128        /* a longer parameter name: not passed */
 #define FCGI_MAX_CONTENT 65535    /* FastCGI record content (§3.3) */
 #define FCGI_MAX_RECORD (8 + 65535 + 255) /* header, content, padding */
 #define FCGI_PENDING 1024         /* queued management replies: close past it */

@@ -119,8 +119,12 @@ pass_param(const struct param *p, const struct redirect *rd)
 	};
 	size_t i;
 
-	/* [A-Za-z_][A-Za-z0-9_]*: a name a shell and a script can use */
-	if ((p->name[0] >= '0' && p->name[0] <= '9'))
+	/* [A-Za-z_][A-Za-z0-9_]*: a name a shell and a script can use, of
+	 * at most MAX_PARAM_NAME bytes; a request header's name of at most
+	 * MAX_ENV_HEADER_NAME, as in HTTP mode */
+	if ((p->name[0] >= '0' && p->name[0] <= '9') ||
+	    p->name_len > (has_prefix(p, "HTTP_") ? 5 + MAX_ENV_HEADER_NAME
+	                                         : MAX_PARAM_NAME))
 		return 0;
 	for (i = 0; i < p->name_len; i++) {
 		char c = p->name[i];
@@ -308,7 +312,7 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 	env_add_config(e);
 	for (i = 0; i < ps->n; i++) {
 		const struct param *p = &ps->p[i], *q;
-		char name[MAX_PARAM_NAME + 1];
+		char name[MAX_PARAM_NAME + 1]; /* as pass_param bounds it */
 		if (!pass_param(p, rd) ||
 		    params_find(ps, p->name, p->name_len) != p)
 			continue; /* a repeated header: joined with its first */

@@ -15,7 +15,7 @@ wire_name_ok(const char *name, size_t len)
 {
 	size_t i;
 
-	if (len == 0 || len > MAX_PARAM_NAME)
+	if (len == 0)
 		return 0;
 	for (i = 0; i < len; i++)
 		if ((unsigned char)name[i] <= 0x20 || (unsigned char)name[i] >= 0x7f ||
@@ -202,7 +202,7 @@ fcgi_parse_pair(const char *buf, size_t len, struct param *p)
 	if ((k = pair_length(b + off, len - off, &vl)) < 0)
 		return k;
 	off += (size_t)k;
-	if (nl == 0 || nl > MAX_PARAM_NAME || vl > MAX_PARAMS_BYTES)
+	if (nl == 0 || nl > MAX_PARAMS_BYTES || vl > MAX_PARAMS_BYTES)
 		return -1;
 	if (len - off < nl)
 		return -2;

@@ -30,9 +30,10 @@ struct params {
 	const char *reason;        /* why the block was rejected */
 };
 
-/* Is name[0..len) acceptable as a parameter name: 1..MAX_PARAM_NAME
- * printable ASCII bytes other than '=' (it becomes an environment
- * variable's name)? */
+/* Is name[0..len) acceptable as a parameter name: printable ASCII bytes
+ * other than '=' (it becomes an environment variable's name), at least
+ * one?  Its length is bounded by the block's alone: which names are too
+ * long to pass on is for the environment to decide, as in HTTP mode. */
 int wire_name_ok(const char *name, size_t len);
 
 /* Find a parameter by exact name (the first of a repeated HTTP_ one);

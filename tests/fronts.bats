@@ -370,6 +370,22 @@ run_front_checks() {
 	wait_log 'not a CGI program'
 }
 
+@test "nginx FastCGI and SCGI: a request header with a long name is left out, as in HTTP mode" {
+	local a b conf
+	a=X-$(printf 'a%.0s' {1..200})
+	b=X-$(printf 'b%.0s' {1..62})
+	for conf in nginx-fastcgi nginx-scgi; do
+		start_cgid listen "$(sock)" --protocol "${conf#nginx-}"
+		start_front "$conf"
+		http GET /cgi-bin/env.sh -H "$a: 1" -H "$b: 2"
+		assert_code 200
+		assert_env "HTTP_X_$(printf 'B%.0s' {1..62})=2"
+		! grep -q '^HTTP_X_AAAA' "$BODY" || fail "$conf: the long name was passed"
+		stop_front
+		stop_server
+	done
+}
+
 # --- activation modes ---------------------------------------------------------
 
 check_activation() {

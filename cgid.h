@@ -83,7 +83,7 @@
 #define SPLICE_MAX 1048576        /* bytes moved by one splice(2) call */
 
 /* Front servers: SCGI and FastCGI (scgi.c, fastcgi.c, wire.c). */
-#define MAX_PARAMS 512            /* parameters in one request: close */
+#define MAX_PARAMS 512            /* parameters in one request: 431 */
 #define MAX_PARAMS_BYTES 65536    /* the whole parameter block: close */
 #define MAX_PARAM_NAME 128        /* a longer parameter name: not passed */
 #define FCGI_MAX_CONTENT 65535    /* FastCGI record content (§3.3) */

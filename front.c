@@ -216,6 +216,10 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 
 	*doc = 0;
 	t->fd = t->dir_fd = -1;
+	if (ps->over) {
+		log_error("more than %d parameters", MAX_PARAMS);
+		return S_HEADERS_TOO_LARGE;
+	}
 	if ((sf && memchr(sf->value, '\0', sf->value_len)) ||
 	    (dr && memchr(dr->value, '\0', dr->value_len)) ||
 	    (sn && memchr(sn->value, '\0', sn->value_len)) ||

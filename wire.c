@@ -54,19 +54,21 @@ fail(struct params *ps, const char *why)
 	return -1;
 }
 
-/* Add p to ps unless the limit is reached or the name is there already;
- * a request header's HTTP_ name may come again (nginx sends a field that
- * the client repeated once per line, and the values are joined as in
- * HTTP mode). */
+/* Add p to ps unless the name is there already; a request header's
+ * HTTP_ name may come again (nginx sends a field that the client repeated
+ * once per line, and the values are joined as in HTTP mode).  Past
+ * MAX_PARAMS a parameter is not kept, and ps->over tells: the block is
+ * well formed, the request too large (431, as in HTTP mode). */
 static int
 params_add(struct params *ps, const struct param *p)
 {
-	if (ps->n == MAX_PARAMS)
-		return fail(ps, "too many parameters");
 	if ((p->name_len < 5 || memcmp(p->name, "HTTP_", 5) != 0) &&
 	    params_find(ps, p->name, p->name_len) != NULL)
 		return fail(ps, "parameter name given twice");
-	ps->p[ps->n++] = *p;
+	if (ps->n == MAX_PARAMS)
+		ps->over = 1;
+	else
+		ps->p[ps->n++] = *p;
 	return 0;
 }
 
@@ -85,6 +87,7 @@ scgi_parse(const char *buf, size_t len, struct params *ps,
 	long long v = 0;
 
 	ps->n = 0;
+	ps->over = 0;
 	ps->reason = NULL;
 	*content_length = -1;
 	for (;;) {
@@ -225,6 +228,7 @@ fcgi_parse_params(const char *buf, size_t len, struct params *ps)
 	int k;
 
 	ps->n = 0;
+	ps->over = 0;
 	ps->reason = NULL;
 	if (len > MAX_PARAMS_BYTES)
 		return fail(ps, "FCGI_PARAMS stream too large");

@@ -27,6 +27,8 @@ struct param {
 struct params {
 	struct param p[MAX_PARAMS];
 	size_t n;
+	int over;                  /* more than MAX_PARAMS: the rest were
+	                              parsed, not kept */
 	const char *reason;        /* why the block was rejected */
 };
 
@@ -98,8 +100,8 @@ int fcgi_parse_record(const char *buf, size_t len, struct fcgi_record *r);
  */
 int fcgi_parse_pair(const char *buf, size_t len, struct param *p);
 
-/* A whole FCGI_PARAMS stream: every pair complete, at most MAX_PARAMS,
- * no name twice.  Returns 0, or -1 with ps->reason. */
+/* A whole FCGI_PARAMS stream: every pair complete, no name twice (the
+ * first MAX_PARAMS kept).  Returns 0, or -1 with ps->reason. */
 int fcgi_parse_params(const char *buf, size_t len, struct params *ps);
 
 /* Write a record header into out (8 bytes). */

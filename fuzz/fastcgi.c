@@ -40,7 +40,8 @@ check_params(const char *in, size_t len)
 		ASSERT(ps.reason != NULL);
 		return;
 	}
-	ASSERT(ps.n <= MAX_PARAMS && ps.reason == NULL);
+	ASSERT(ps.n <= MAX_PARAMS && (!ps.over || ps.n == MAX_PARAMS) &&
+	       ps.reason == NULL);
 	enc = malloc(size);
 	ASSERT(enc != NULL);
 	for (i = 0; i < ps.n; i++) {

@@ -847,6 +847,28 @@ fcgi_status() {
 		fail "$(head -n 1 "$BATS_TEST_TMPDIR/out")"
 }
 
+@test "FastCGI and SCGI: more parameters than MAX_PARAMS: 431, and the connection goes on" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	local -a a=(hold begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/env.sh) s=()
+	local i
+	for ((i = 0; i < 600; i++)); do
+		a+=(param 1 "HTTP_X_$i=v")
+		s+=("HTTP_X_$i=v")
+	done
+	fcgi "${a[@]}" params 1 stdin-end 1 flush wait 1 \
+		begin 2 1 0 param 2 SCRIPT_NAME=/cgi-bin/hello params 2 stdin-end 2
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	assert_output_line "END_REQUEST 2 app=0 protocol=0"
+	head -n 1 "$BATS_TEST_TMPDIR/out" | grep -q '^Status: 431' ||
+		fail "$(head -n 1 "$BATS_TEST_TMPDIR/out")"
+	assert_out_contains "Hello from C"
+	wait_log 'more than 512 parameters'
+	stop_server
+	start_cgid listen "$(sock)" --protocol scgi
+	scgi scgi CONTENT_LENGTH=0 SCGI=1 SCRIPT_NAME=/cgi-bin/env.sh "${s[@]}"
+	[[ $output == $'Status: 431 '* ]] || fail "$output"
+}
+
 # --- SCGI protocol, raw -----------------------------------------------------
 
 scgi() {

@@ -24,15 +24,16 @@ SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer \
 PREFIX  ?= /usr/local
 -include config.mk
 
-# FRONTS=no leaves out the SCGI and FastCGI front ends and directory
-# listings (--list-dirs), and puts size before speed (-Oz, gcc 12 or
-# clang; the listener checks its kept documents with a stat per request,
-# not with inotify; request bodies are copied to the program, not
-# spliced): a router build, under 64 KiB.
+# FRONTS=no leaves out the SCGI and FastCGI front ends, directory
+# listings (--list-dirs) and virtual hosts (--vhosts), and puts size
+# before speed (-Oz, gcc 12 or clang; the listener checks its kept
+# documents with a stat per request, not with inotify; request bodies
+# are copied to the program, not spliced): a router build, under 64 KiB.
 FRONTS ?= yes
 SRCS = cgid.c http.c cgi.c conn.c file.c log.c
 ifeq ($(FRONTS),no)
-DEFS = -DCGID_NO_FRONTS -DCGID_NO_WATCH -DCGID_NO_SPLICE -DCGID_NO_LISTING
+DEFS = -DCGID_NO_FRONTS -DCGID_NO_WATCH -DCGID_NO_SPLICE -DCGID_NO_LISTING \
+       -DCGID_NO_VHOSTS
 OPT ?= -Oz
 else
 SRCS += front.c scgi.c fastcgi.c wire.c

@@ -646,14 +646,13 @@ close_inherited(const struct rlimit *nofile)
 			/* struct linux_dirent64: inode 8 bytes, offset 8,
 			 * record length 2, type 1, then the name */
 			for (off = 0; off < n; off += reclen) {
-				const char *name = buf + off + 19, *p = name;
-				int fd = 0;
+				const char *name = buf + off + 19;
+				char *end;
+				long fd = strtol(name, &end, 10);
 
 				memcpy(&reclen, buf + off + 16, sizeof reclen);
-				while (*p >= '0' && *p <= '9' && fd < (1 << 27))
-					fd = fd * 10 + (*p++ - '0');
-				if (*p == '\0' && p != name && fd > 2 && fd != dir &&
-				    close(fd) == 0)
+				if (*end == '\0' && end != name && fd > 2 &&
+				    fd != dir && close((int)fd) == 0)
 					closed = 1;
 			}
 	close(dir);

@@ -57,52 +57,55 @@
 struct config cfg;
 
 /* '\t' stands for the padding to the descriptions' column (a new line
- * first when the option is longer): print_usage puts it back. */
+ * first when the option is longer), and an option's line starts without
+ * its indent: print_usage puts both back. */
 static const char usage[] =
 "usage: cgid [OPTIONS] ROOT\n"
 "Serve documents and CGI programs from ROOT, over the connection a\n"
 "super-server passes (fd 0 or fd 3), or on addresses given with -l.\n"
 "\n"
-"  -l, --listen [ADDR:]PORT\tbind and listen (repeatable); ADDR is IPv4 or [IPv6]\n"
-"  -l, --listen unix:PATH\tlisten on a Unix socket (a stale one is replaced)\n"
-"      --socket-mode MODE\tpermissions of -l unix: sockets (default 0660)\n"
+"-l, --listen [ADDR:]PORT\tbind and listen (repeatable); ADDR is IPv4 or [IPv6]\n"
+"-l, --listen unix:PATH\tlisten on a Unix socket (a stale one is replaced)\n"
+"--socket-mode MODE\tpermissions of -l unix: sockets (default 0660)\n"
 #ifndef CGID_NO_FRONTS
-"      --protocol PROTO\thttp (default), scgi or fastcgi: the protocol of\n"
+"--protocol PROTO\thttp (default), scgi or fastcgi: the protocol of\n"
 "\tthe connections (scgi, fastcgi: from a front server)\n"
-"      --script-stderr DEST\tfastcgi: a script's stderr to the \"log\" (default)\n"
+"--script-stderr DEST\tfastcgi: a script's stderr to the \"log\" (default)\n"
 "\tor to the \"front\" server as FCGI_STDERR\n"
 #endif
-"      --cgi-dir PREFIX\tURL prefix of CGI programs (repeatable; default\n"
+"--cgi-dir PREFIX\tURL prefix of CGI programs (repeatable; default\n"
 "\t/cgi-bin/; \"none\" for no prefix)\n"
-"      --cgi-ext .EXT\tfile name ending of CGI programs (repeatable;\n"
+"--cgi-ext .EXT\tfile name ending of CGI programs (repeatable;\n"
 "\tdefault .cgi; \"none\" for no ending)\n"
-"      --log DEST\tFILE, \"stderr\", \"syslog\" or \"none\" (default: stderr\n"
+"--log DEST\tFILE, \"stderr\", \"syslog\" or \"none\" (default: stderr\n"
 "\tunless it is the client socket, else syslog)\n"
-"      --max-body BYTES\tlargest request body (default 1073741824)\n"
-"      --cgi-timeout SECONDS\tlongest run of a CGI program (default 300)\n"
-"      --cgi-idle-timeout SECONDS\tlongest silence of a CGI program (default 60)\n"
-"      --interpreter .EXT=PROGRAM\trun files ending in .EXT with PROGRAM (repeatable)\n"
-"      --allow-writable-scripts\trun group- or world-writable programs too\n"
-"      --pass-authorization\tgive scripts the Authorization field and AUTH_TYPE\n"
-"      --https\tTLS is terminated in front: HTTPS=on for scripts\n"
+"--max-body BYTES\tlargest request body (default 1073741824)\n"
+"--cgi-timeout SECONDS\tlongest run of a CGI program (default 300)\n"
+"--cgi-idle-timeout SECONDS\tlongest silence of a CGI program (default 60)\n"
+"--interpreter .EXT=PROGRAM\trun files ending in .EXT with PROGRAM (repeatable)\n"
+"--allow-writable-scripts\trun group- or world-writable programs too\n"
+"--pass-authorization\tgive scripts the Authorization field and AUTH_TYPE\n"
+"--https\tTLS is terminated in front: HTTPS=on for scripts\n"
 #ifndef CGID_NO_LISTING
-"      --list-dirs\tlist directories that have no index\n"
+"--list-dirs\tlist directories that have no index\n"
 #endif
-"      --gzip-static\tsend FILE.gz to clients that accept gzip\n"
-"      --vhosts\tserve ROOT/HOST/ for each Host field\n"
-"      --user USER[:GROUP]\tdrop to USER (and GROUP) before serving\n"
-"      --chroot DIR\tchroot to DIR first (ROOT is then inside it)\n"
-"      --allow-root\tlet scripts run as root\n"
-"      --limit NAME=VALUE\tlimit for scripts: cpu (seconds), as (bytes),\n"
+"--gzip-static\tsend FILE.gz to clients that accept gzip\n"
+#ifndef CGID_NO_VHOSTS
+"--vhosts\tserve ROOT/HOST/ for each Host field\n"
+#endif
+"--user USER[:GROUP]\tdrop to USER (and GROUP) before serving\n"
+"--chroot DIR\tchroot to DIR first (ROOT is then inside it)\n"
+"--allow-root\tlet scripts run as root\n"
+"--limit NAME=VALUE\tlimit for scripts: cpu (seconds), as (bytes),\n"
 "\tnofile, nproc; 0 for none (repeatable)\n"
-"      --max-connections N\tconnections served at once when accepting\n"
+"--max-connections N\tconnections served at once when accepting\n"
 "\t(default 256; more wait in the backlog)\n"
-"      --grace SECONDS\ttime open connections get on SIGTERM (default 10)\n"
-"      --idle-exit SECONDS\texit when no connection came for that long\n"
-"      --env NAME=VALUE\tadd a variable to every CGI environment\n"
-"      --pass-env NAME\tpass cgid's variable NAME to CGI programs\n"
-"  -h, --help\tshow this help\n"
-"  -V, --version\tshow the version\n";
+"--grace SECONDS\ttime open connections get on SIGTERM (default 10)\n"
+"--idle-exit SECONDS\texit when no connection came for that long\n"
+"--env NAME=VALUE\tadd a variable to every CGI environment\n"
+"--pass-env NAME\tpass cgid's variable NAME to CGI programs\n"
+"-h, --help\tshow this help\n"
+"-V, --version\tshow the version\n";
 
 static void
 print_usage(void)
@@ -110,6 +113,12 @@ print_usage(void)
 	int col = 0;
 
 	for (const char *p = usage; *p != '\0'; p++) {
+		if (col == 0 && *p == '-') {
+			/* "  -x, --long" or "      --long" */
+			int indent = p[1] == '-' ? 6 : 2;
+			for (; col < indent; col++)
+				putchar(' ');
+		}
 		if (*p != '\t') {
 			putchar(*p);
 			col = *p == '\n' ? 0 : col + 1;
@@ -124,16 +133,20 @@ print_usage(void)
 	}
 }
 
-/* Errors of the start go to stderr unless it is the client's socket, and
- * to the log (before --log is read: syslog). */
+/* Errors of the start go to stderr, or to the log where stderr is the
+ * client's socket (syslog until --log is read). */
 static void
 die_status(int status, const char *what, const char *arg)
 {
+	const char *sep = arg ? ": " : "";
+
+	if (arg == NULL)
+		arg = "";
 	if (log_stderr_ok())
-		fprintf(stderr, "cgid: %s%s%s\n%s", what, arg ? ": " : "",
-		        arg ? arg : "", status == 2 ? "Try 'cgid --help'.\n" : "");
-	if (status != 2 || !log_stderr_ok())
-		log_error("%s%s%s", what, arg ? ": " : "", arg ? arg : "");
+		fprintf(stderr, "cgid: %s%s%s\n%s", what, sep, arg,
+		        status == 2 ? "Try 'cgid --help'.\n" : "");
+	else
+		log_error("%s%s%s", what, sep, arg);
 	exit(status);
 }
 
@@ -473,6 +486,7 @@ run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
 	return c->status;
 }
 
+#ifndef CGID_NO_VHOSTS
 /* --vhosts: the root of this request is ROOT/HOST (lower case, no port). */
 static int __attribute__((noinline))
 select_vhost(const struct request *req)
@@ -517,6 +531,7 @@ select_vhost(const struct request *req)
 	cfg.root_real = real;
 	return 0;
 }
+#endif
 
 /* A directory's URL ends in '/' (301, the query kept).  Out of line, as
  * are the other rare paths with a buffer of their own: the stack of every
@@ -557,8 +572,10 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 		http_add_header(&r, "Allow", "GET, HEAD, POST, OPTIONS", 24, 0);
 		return conn_respond(c, req, &r, NULL, 0);
 	}
+#ifndef CGID_NO_VHOSTS
 	if (cfg.vhosts && (status = select_vhost(req)) != 0)
 		return respond_status(c, req, status);
+#endif
 	status = file_resolve(req->path, &t);
 	if (status == 0 && S_ISDIR(t.st.st_mode)) {
 		static const char *const index[] = {"index.html", "index.cgi"};
@@ -1548,7 +1565,8 @@ next_option(int argc, char **argv)
 	for (i = 0; *s != '\0'; i++, s += strlen(s) + 1)
 		o[i] = (struct option){s + 2, s[1] == ':' ? required_argument
 		                                          : no_argument, NULL, s[0]};
-	opterr = 0;  /* its messages would go to fd 2: die_usage's instead */
+	/* ':' first: no messages of getopt's own, which would go to fd 2,
+	 * but die_usage's */
 	return getopt_long(argc, argv, ":l:hV", o, NULL);
 }
 
@@ -1639,6 +1657,9 @@ main(int argc, char **argv)
 			cfg.gzip_static = 1;
 			break;
 		case 'v':
+#ifdef CGID_NO_VHOSTS
+			die_usage("not in this build (make FRONTS=no)", "--vhosts");
+#endif
 			cfg.vhosts = 1;
 			break;
 		case 'r':
@@ -1758,7 +1779,7 @@ main(int argc, char **argv)
 			die("unusable LISTEN_FDS", v);
 		/* fds holds these and the -l sockets */
 		if (n + n_listen > MAX_LISTEN)
-			die("too many listening sockets with -l; LISTEN_FDS", v);
+			die("too many listening sockets", v);
 		for (i = 0; i < n; i++) {
 			fcntl(3 + i, F_SETFD, FD_CLOEXEC);
 			if (is_listening(3 + i))
@@ -1779,12 +1800,8 @@ main(int argc, char **argv)
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
 
-	if (log_open(log_dest, client) < 0) {
-		char what[MAX_PATH + 32];
-		const char *why = strerror(errno);
-		snprintf(what, sizeof what, "cannot open log %s", log_dest);
-		die(what, why);
-	}
+	if (log_open(log_dest, client) < 0)
+		die(strerror(errno), log_dest);
 	if (user != NULL)
 		ids = lookup_user(user);
 	/* --user: its sockets are the user's (and its group's) */

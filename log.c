@@ -8,7 +8,7 @@
  * when it is not an internet socket (the journal's stream is a Unix
  * socket); otherwise the log goes to syslog.
  */
-#define _GNU_SOURCE
+#define _DEFAULT_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -92,7 +92,7 @@ log_reopen(void)
 	if (dest != LOG_TO_FILE)
 		return;
 	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0 || dup3(fd, log_fd, O_CLOEXEC) < 0)
+	if (fd < 0 || dup2(fd, log_fd) < 0)
 		log_error("cannot reopen log %s: %s", log_path, strerror(errno));
 	if (fd >= 0)
 		close(fd);

@@ -650,7 +650,7 @@ copy_tree() {
 	done
 }
 
-@test "make FRONTS=no: the router build is at most 64 KiB stripped (gcc), without fronts and listings, and serves" {
+@test "make FRONTS=no: the router build is at most 64 KiB stripped (gcc), without fronts, listings and virtual hosts, and serves" {
 	copy_tree
 	local src=$BATS_TEST_TMPDIR/nofronts size
 	cp -R "$SRC" "$src"
@@ -664,6 +664,8 @@ copy_tree() {
 	[ "$status" -eq 2 ] || fail "--protocol fastcgi in a build without fronts: status $status"
 	run "$src/cgid" --list-dirs /
 	[ "$status" -eq 2 ] || fail "--list-dirs in the router build: status $status"
+	run "$src/cgid" --vhosts /
+	[ "$status" -eq 2 ] || fail "--vhosts in the router build: status $status"
 	local save=$CGID
 	CGID=$src/cgid
 	start_server listen

@@ -1105,7 +1105,7 @@ accept_loop(const int *fds, int n)
 	long long accept_logged = 0;  /* accept's errors: one line a second */
 	long long watchdog_ms = 0, next_dog = 0, now, wake;
 	const char *v;
-	int i, fd, nw, timeout, reported = 0, one = 1, was_open = 0;
+	int i, fd, nw, reported = 0, one = 1, was_open = 0;
 	struct held h;
 	enum quick how;
 
@@ -1139,6 +1139,11 @@ accept_loop(const int *fds, int n)
 	sigaddset(&held_sigs, SIGINT);
 	sigaddset(&held_sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &held_sigs, &waitmask);
+	/* and while it waits they are open, even if our parent blocked them */
+	sigdelset(&waitmask, SIGCHLD);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGHUP);
 	for (i = 0; i < n; i++) {
 		p[i].fd = fds[i];
 		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
@@ -1189,9 +1194,11 @@ accept_loop(const int *fds, int n)
 				close(take_held(i));
 			else if (wake < 0 || held[i].until < wake)
 				wake = held[i].until;
-		timeout = wake < 0 ? -1 : (int)(wake - now);
-		ts.tv_sec = timeout / 1000;
-		ts.tv_nsec = timeout % 1000 * 1000000L;
+		/* a long --idle-exit is more milliseconds than an int holds */
+		if (wake >= 0 && wake < now)
+			wake = now;
+		ts.tv_sec = wake < 0 ? 0 : (time_t)((wake - now) / 1000);
+		ts.tv_nsec = wake < 0 ? 0 : (wake - now) % 1000 * 1000000L;
 		for (i = 0; i < n; i++)
 			p[i].events = children + nheld < cfg.max_connections ||
 			              nheld > 0 ? POLLIN : 0;
@@ -1202,7 +1209,7 @@ accept_loop(const int *fds, int n)
 		/* the cache's watches last: see file_cached */
 		nw = file_cache_fds(p + n + nheld);
 		if (ppoll(p, (nfds_t)(n + nheld + nw),
-		          timeout < 0 ? NULL : &ts, &waitmask) < 0) {
+		          wake < 0 ? NULL : &ts, &waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));

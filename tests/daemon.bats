@@ -221,6 +221,32 @@ slow_mark() {
 
 # --- SIGTERM and --grace ---------------------------------------------------
 
+@test "--idle-exit of 40 days (more milliseconds than an int holds): the listener serves and waits" {
+	listen_daemon --idle-exit 3456000
+	sleep 1
+	alive "$SERVER_PID" || fail "exited at once: $(cat "$LOG")"
+	http GET /hello.txt
+	assert_code 200
+	! grep -q 'poll:' "$LOG" || fail "$(cat "$LOG")"
+}
+
+@test "SIGTERM blocked by cgid's parent: the listener still stops on it" {
+	local real=$CGID
+	CGID=$BATS_TEST_TMPDIR/cgid-blocked
+	printf '%s\n' '#!/usr/bin/python3' 'import os, signal, sys' \
+		'signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGCHLD})' \
+		"os.execv('$real', ['$real'] + sys.argv[1:])" >"$CGID"
+	chmod 755 "$CGID"
+	listen_daemon
+	CGID=$real
+	http GET '/cgi-bin/hello?blocked'
+	assert_code 200
+	kill -TERM "$SERVER_PID"
+	server_status 50 || fail "still running 5 s after SIGTERM"
+	[ "$RC" -eq 0 ] || fail "exit status $RC"
+}
+
+
 @test "SIGTERM: an open request completes, new connections are refused, then exit" {
 	notify_listen
 	daemon -- --grace 10

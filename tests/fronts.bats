@@ -481,6 +481,13 @@ fcgi() {
 		run timeout 20 perl "$CLIENT" "$CGID_ADDR" "$@"
 }
 
+# script_ends PIDFILE  -- the program that wrote its pid to PIDFILE has
+# started, and ends (bounded)
+script_ends() {
+	[ -s "$1" ] || fail "the script did not start"
+	wait_gone "$(cat "$1")" "$WAIT_TENTHS"
+}
+
 assert_output_line() {
 	if ! grep -qxF -- "$1" <<<"$output"; then
 		printf '%s\n' "$output" >&2
@@ -671,7 +678,7 @@ assert_out_contains() {
 
 @test "FastCGI: a BEGIN_REQUEST and FCGI_GET_VALUES that came with the request are answered while the script runs" {
 	start_cgid listen "$(sock)" --protocol fastcgi
-	local pidf=$BATS_TEST_TMPDIR/slow.pid i
+	local pidf=$BATS_TEST_TMPDIR/slow.pid
 	# the client is stopped after 3 s, while the script still sleeps
 	run timeout 3 perl "$CLIENT" "$CGID_ADDR" \
 		hold begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/slow.sh \
@@ -682,26 +689,16 @@ assert_out_contains() {
 	grep -q '^STDOUT 1 [1-9]' <<<"$output" || fail "no output of the script: $output"
 	refute_output_line "END_REQUEST 1 app=143 protocol=0"
 	# and the client's going away ends the script
-	[ -s "$pidf" ] || fail "the script did not start"
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		kill -0 "$(cat "$pidf")" 2>/dev/null || break
-		sleep 0.1
-	done
-	! kill -0 "$(cat "$pidf")" 2>/dev/null || fail "the script still runs"
+	script_ends "$pidf"
 }
 
 @test "FastCGI: the front server closing the connection stops the script" {
 	start_cgid listen "$(sock)" --protocol fastcgi
-	local pidf=$BATS_TEST_TMPDIR/slow.pid i
+	local pidf=$BATS_TEST_TMPDIR/slow.pid
 	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/slow.sh param 1 "QUERY_STRING=$pidf" \
 		params 1 stdin-end 1 sleep 0.5 shut
-	[ -s "$pidf" ] || fail "the script did not start"
 	# client.pl waited for the end: the script must be gone by now, or soon
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		kill -0 "$(cat "$pidf")" 2>/dev/null || break
-		sleep 0.1
-	done
-	! kill -0 "$(cat "$pidf")" 2>/dev/null || fail "the script still runs"
+	script_ends "$pidf"
 }
 
 @test "FastCGI: END_REQUEST carries the script's exit status" {
@@ -915,26 +912,16 @@ scgi() {
 
 @test "SCGI: the front server closing the connection stops the script" {
 	start_cgid listen "$(sock)" --protocol scgi
-	local pidf=$BATS_TEST_TMPDIR/slow.pid i
+	local pidf=$BATS_TEST_TMPDIR/slow.pid
 	scgi scgi CONTENT_LENGTH=0 SCGI=1 SCRIPT_NAME=/cgi-bin/slow.sh "QUERY_STRING=$pidf" \
 		sleep 0.5 shut
-	[ -s "$pidf" ] || fail "the script did not start"
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		kill -0 "$(cat "$pidf")" 2>/dev/null || break
-		sleep 0.1
-	done
-	! kill -0 "$(cat "$pidf")" 2>/dev/null || fail "the script still runs"
+	script_ends "$pidf"
 	wait_log 'client went away'
 	# nginx closes the connection when its client goes away
 	rm -f "$pidf"
 	start_front nginx-scgi
 	curl -sS --max-time 1 -o /dev/null "http://127.0.0.1:$PORT/cgi-bin/slow.sh?$pidf" || true
-	[ -s "$pidf" ] || fail "the script did not start behind nginx"
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		kill -0 "$(cat "$pidf")" 2>/dev/null || break
-		sleep 0.1
-	done
-	! kill -0 "$(cat "$pidf")" 2>/dev/null || fail "the script still runs behind nginx"
+	script_ends "$pidf"
 }
 
 # --- -l unix:PATH and the options ---------------------------------------------

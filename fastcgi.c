@@ -503,7 +503,7 @@ fastcgi_serve(int rfd, int wfd)
 {
 	struct fcgi_record r;
 	long long deadline;
-	int nreq = 0, k, role;
+	int nreq = 0, k, role, refused = 0;
 	enum event ev;
 
 	conn_init(&fc.c, rfd, wfd);
@@ -530,13 +530,16 @@ fastcgi_serve(int rfd, int wfd)
 				log_error("FastCGI: role %d is not Responder", role);
 				reply_end_request(r.id, 0, FCGI_UNKNOWN_ROLE);
 				ev = EV_NONE;
+				/* §5.1: without FCGI_KEEP_CONN the connection
+				 * ends with the answer to its request */
+				refused = !(r.content[2] & FCGI_KEEP_CONN);
 			} else {
 				fc.id = r.id;
 				fc.keep = r.content[2] & FCGI_KEEP_CONN;
 			}
 		}
 		consume(&r);
-		if (fc.broken)
+		if (fc.broken || refused)
 			break;
 		if (ev != EV_BEGIN)
 			continue;

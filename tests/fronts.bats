@@ -532,11 +532,14 @@ assert_out_contains() {
 	assert_output_line "UNKNOWN_TYPE 0 type=200"
 }
 
-@test "FastCGI: roles other than Responder get FCGI_UNKNOWN_ROLE" {
+@test "FastCGI: roles other than Responder get FCGI_UNKNOWN_ROLE; without FCGI_KEEP_CONN the connection ends" {
 	start_cgid listen "$(sock)" --protocol fastcgi
-	fcgi begin 1 2 0 begin 2 3 0 sleep 0.3 shut
+	SECONDS=0
+	fcgi begin 1 2 1 begin 2 3 0 sleep 0.3
 	assert_output_line "END_REQUEST 1 app=0 protocol=3"
 	assert_output_line "END_REQUEST 2 app=0 protocol=3"
+	assert_output_line "EOF"
+	[ "$SECONDS" -lt 5 ] || fail "the connection ended after $SECONDS s"
 }
 
 @test "FastCGI: a second BEGIN_REQUEST while one is active gets FCGI_CANT_MPX_CONN" {

@@ -377,7 +377,10 @@ spool_chunked(struct conn *c, struct request *req, int *status)
 			goto fail;
 		}
 		total += (long long)len;
-		if (total > cfg.max_body) {
+		/* a chunk announced larger than the room left is refused
+		 * before its bytes come */
+		if (total > cfg.max_body ||
+		    ch.remaining > (uint64_t)(cfg.max_body - total)) {
 			log_error("request body larger than %lld bytes", cfg.max_body);
 			*status = S_CONTENT_TOO_LARGE;
 			goto fail;

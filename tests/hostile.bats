@@ -163,6 +163,9 @@ SMUGGLED='GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'
 	local data
 	data=$(head -c 2000 /dev/zero | tr '\0' d)
 	expect_rejected "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\n$data" 413 400
+	# a chunk too large for what is left, refused before its bytes come
+	expect_rejected "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n100\r\n$(head -c 256 /dev/zero | tr '\0' d)\r\n301\r\n" 413
+	awk -v e="$ELAPSED" 'BEGIN { exit !(e < 3) }' || fail "refused after ${ELAPSED} s"
 }
 
 @test "chunk extensions with a bare CR or LF, and chunk data without CRLF: 400" {

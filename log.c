@@ -50,6 +50,13 @@ stderr_is_safe(int client_fd)
 	return ss.ss_family == AF_UNIX;
 }
 
+/* --log FILE, appended to */
+static int
+open_log_file(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
 int
 log_stderr_ok(void)
 {
@@ -71,7 +78,7 @@ log_open(const char *spec, int client_fd)
 	} else if (strcmp(spec, "none") == 0 || strcmp(spec, "/dev/null") == 0) {
 		dest = LOG_TO_NONE;
 	} else {
-		log_fd = open(spec, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		log_fd = open_log_file(spec);
 		if (log_fd < 0)
 			return -1;
 		dest = LOG_TO_FILE;
@@ -91,7 +98,7 @@ log_reopen(void)
 
 	if (dest != LOG_TO_FILE)
 		return;
-	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	fd = open_log_file(log_path);
 	if (fd < 0 || dup2(fd, log_fd) < 0)
 		log_error("cannot reopen log %s: %s", log_path, strerror(errno));
 	if (fd >= 0)

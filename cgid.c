@@ -261,14 +261,16 @@ static int
 hc_body(void *ctx, const char *p, size_t n, struct obuf *o)
 {
 	struct http_cgi *hc = ctx;
+	int full;
 
 	if (hc->no_body)
 		return 0;
 	n = cgi_body_part(hc->declared, &hc->written, n);
+	full = hc->declared >= 0 && hc->written >= hc->declared;
 	if (hc->declared >= 0 && hc->written > hc->declared)
 		hc->close = 1;  /* the script is out of step with its head */
 	if (n == 0)
-		return hc->declared >= 0 && hc->written >= hc->declared;
+		return full;
 	if (hc->chunked) {
 		o->len += http_num(o->p + o->len, n, 16);
 		memcpy(o->p + o->len, "\r\n", 2);
@@ -281,7 +283,7 @@ hc_body(void *ctx, const char *p, size_t n, struct obuf *o)
 		o->len += 2;
 	}
 	hc->c->bytes_out += (long long)n;
-	return hc->declared >= 0 && hc->written >= hc->declared;
+	return full;
 }
 
 static void

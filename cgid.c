@@ -1108,6 +1108,7 @@ accept_loop(const int *fds, int n)
 	sigset_t held_sigs, waitmask;
 	long long served = 0, reported_served = 0, last = now_ms();
 	long long accept_logged = 0;  /* accept's errors: one line a second */
+	static const int handled[4] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP};
 	long long watchdog_ms = 0, next_dog = 0, now, wake;
 	const char *v;
 	int i, fd, nw, reported = 0, one = 1, was_open = 0;
@@ -1139,16 +1140,12 @@ accept_loop(const int *fds, int n)
 	 * handled before poll and leave it asleep (no STATUS=, no stop, and
 	 * with every slot taken, no more accepting). */
 	sigemptyset(&held_sigs);
-	sigaddset(&held_sigs, SIGCHLD);
-	sigaddset(&held_sigs, SIGTERM);
-	sigaddset(&held_sigs, SIGINT);
-	sigaddset(&held_sigs, SIGHUP);
+	for (i = 0; i < 4; i++)
+		sigaddset(&held_sigs, handled[i]);
 	sigprocmask(SIG_BLOCK, &held_sigs, &waitmask);
 	/* and while it waits they are open, even if our parent blocked them */
-	sigdelset(&waitmask, SIGCHLD);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGHUP);
+	for (i = 0; i < 4; i++)
+		sigdelset(&waitmask, handled[i]);
 	for (i = 0; i < n; i++) {
 		p[i].fd = fds[i];
 		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);

@@ -1711,8 +1711,8 @@ main(int argc, char **argv)
 			cfg.idle_exit = (int)number(optarg, "--idle-exit", 86400 * 365);
 			break;
 		case 'e':
-			if (strchr(optarg, '=') == NULL || optarg[0] == '=' ||
-			    strchr(optarg, '=') - optarg >= MAX_ENV_NAME ||
+			v = strchr(optarg, '=');
+			if (v == NULL || v == optarg || v - optarg >= MAX_ENV_NAME ||
 			    cfg.n_extra_env == MAX_EXTRA_ENV)
 				die_usage("invalid --env", optarg);
 			cfg.extra_env[cfg.n_extra_env++] = optarg;

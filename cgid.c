@@ -1829,7 +1829,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (client >= 0) {
-		clock_by_syscall = 1;
+		cfg.clock_by_syscall = 1;
 		serve(client, client == 0 ? 1 : client, 0);
 		return 0;
 	}

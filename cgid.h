@@ -131,6 +131,7 @@ struct config {
 	int grace;
 	int idle_exit;             /* seconds without connections, 0 = never */
 	int base_fd;               /* ROOT; root_fd is the virtual host's */
+	int clock_by_syscall;      /* conn.c's now_*: see clock_read */
 	char base_real[MAX_PATH];  /* last: a short path shares the page of
 	                              the fields above */
 };

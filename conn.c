@@ -151,13 +151,14 @@ conn_must_linger(struct conn *c)
  * its life, and a system call then costs less than the vDSO's first use
  * (two pages faulted in, and with musl a lookup of its symbols); the
  * listener and its children, which have those pages, take the vDSO.
+ * The flag lives in cfg, whose page such a process has written anyway:
+ * a variable of its own cost a page fault of its own.
  */
-int clock_by_syscall;
 
 static void
 clock_read(clockid_t id, struct timespec *ts)
 {
-	if (clock_by_syscall)
+	if (cfg.clock_by_syscall)
 		syscall(SYS_clock_gettime, id, ts);
 	else
 		clock_gettime(id, ts);

@@ -600,10 +600,12 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 				continue;
 			status = file_resolve(req->path, &t);
 			if (status == 0 && (!S_ISREG(t.st.st_mode) ||
-			                    t.path_info[0] != '\0')) {
-				file_release(&t);
+			                    t.path_info[0] != '\0'))
 				status = S_NOT_FOUND;
-			}
+			/* a failed lookup may hold the directories it opened,
+			 * which the next one would lose */
+			if (status != 0)
+				file_release(&t);
 		}
 		if (status != 0) {
 			req->path[pl] = '\0';

@@ -848,6 +848,25 @@ settled() { "$SETTLE" "$1"; }
 	assert_header Allow 'GET, HEAD, OPTIONS'
 }
 
+# A directory looked up for its index keeps no descriptor open: many
+# requests on one connection, with few descriptors to spare, all answered.
+@test "a directory's index lookup leaves no descriptor open: a listing or index.cgi, many times on one connection" {
+	local real=$CGID url codes
+	CGID=$BATS_TEST_TMPDIR/cgid-32-files
+	printf '%s\n' '#!/bin/sh' 'ulimit -Sn 32' "exec '$real' \"\$@\"" >"$CGID"
+	chmod 755 "$CGID"
+	start_server listen --list-dirs
+	CGID=$real
+	for url in /nolist/subdir/ /cgidir/; do
+		codes=$(curl -sS --max-time 20 -w '%{http_code} %{num_connects}\n' \
+			$(for i in $(seq 40); do echo "-o /dev/null http://$HOST:$PORT$url"; done) |
+			sort | uniq -c)
+		# one connection, forty answers 200
+		[ "$codes" = "$(printf '%7d 200 0\n%7d 200 1' 39 1)" ] ||
+			fail "$url: $codes"
+	done
+}
+
 @test "--list-dirs: past 4096 entries, the first ones in name order and how many are left out" {
 	mkdir -p "$ROOT/many"
 	perl -e 'for my $i (0 .. 4999) {

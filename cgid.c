@@ -553,7 +553,11 @@ redirect_dir(struct conn *c, const struct request *req)
 	snprintf(loc + strlen(loc), sizeof loc - strlen(loc), "/%s%.*s",
 	         req->query ? "?" : "", (int)req->query_len,
 	         req->query ? req->query : "");
-	http_add_header(&r, "Location", loc, strlen(loc), 1);
+	/* RFC 9110 §15.4.2: a 301 names its target in Location.  Not
+	 * copied into the response's scratch space, which a long path or
+	 * query would overflow (and the field be lost): loc outlives the
+	 * answer. */
+	http_add_header(&r, "Location", loc, strlen(loc), 0);
 	return conn_respond_error(c, req, &r);
 }
 

@@ -808,6 +808,25 @@ settled() { "$SETTLE" "$1"; }
 	assert_header_match Location '^(http://[^/]+)?/dir/\?x=1$'
 }
 
+@test "a directory without its slash: the 301 has its Location however long the URL (RFC 9110 §15.4.2)" {
+	local q name enc
+	start_server listen
+	q=$(printf 'q%.0s' $(seq 700))
+	http GET "/dir?$q"
+	assert_code 301
+	assert_header Location "/dir/?$q"
+	# a name whose percent-encoding is long
+	name=$(printf ' %.0s' $(seq 200))
+	enc=$(printf '%%20%.0s' $(seq 200))
+	mkdir -p "$ROOT/$name"
+	local rc=0
+	http GET "/$enc" || rc=$?
+	rmdir "$ROOT/$name"
+	[ "$rc" -eq 0 ] || fail "no answer"
+	assert_code 301
+	assert_header Location "/$enc/"
+}
+
 @test "a directory gives its index.html, or runs its index.cgi" {
 	start_server listen
 	http GET /dir/

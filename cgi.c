@@ -720,7 +720,6 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	 * output read, body bytes taken, or its pending output sent */
 	long long start = now_ms(), last_out = start, last_write = start;
 	long long last_try = start;  /* the last write to the client tried */
-	int relayed = 0;             /* any output read */
 	int full = 0;                /* the Content-Length written */
 	long long last_in = start, body_bytes = 0;
 	long long exit_time = 0, out_eof = 0, deadline = start + (long long)cfg.cgi_timeout * 1000;
@@ -738,8 +737,6 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		goto spawn_fail;
 	if (pipe2(out, O_CLOEXEC) < 0)
 		goto spawn_fail;
-	/* §5: a non-parsed header script's output is the response */
-	head_done = s->nph;
 	if (s->stdin_fd >= 0) {
 		child_in = s->stdin_fd;
 		body_eof = 1;
@@ -1069,7 +1066,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			}
 		}
 		if (i_out >= 0 && p[i_out].revents) {
-			if (!head_done)
+			if (!head_done && !s->nph)
 				n = read(out[0], hbuf + hlen, sizeof hbuf - hlen);
 			else
 				/* o may hold stderr frames of this round */
@@ -1080,9 +1077,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			if (n <= 0) {
 				close(out[0]);
 				out[0] = -1;
-				/* an nph- script that wrote nothing has sent
-				 * no head: answered as a script without one */
-				if (!head_done || (s->nph && !relayed)) {
+				if (!head_done) {
 					/* wait a little for its exit status */
 					if (!exited)
 						exited = wait_exit(pid, &wstatus,
@@ -1094,7 +1089,11 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				continue;
 			}
 			last_out = now_ms();
-			relayed = 1;
+			/* §5: a non-parsed header script's output is the
+			 * response, its head sent with its first bytes: until
+			 * then, as for any script, nothing is sent and an
+			 * error can still be answered */
+			head_done |= s->nph;
 			if (head_done) {
 				if (!out_grown && (size_t)n == sizeof rbuf) {
 					grow_pipe(out[0]);

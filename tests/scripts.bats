@@ -240,6 +240,21 @@ elapsed_above() {
 	check_invariants 3
 }
 
+@test "an NPH script that hangs before writing anything: 504, as for any script" {
+	# Nothing of its response was sent, so the client still gets one
+	# (and the log says 504, not the 200 an NPH script is taken for).
+	make_script nph-hang.sh '#!/bin/sh' 'sleep 30'
+	start_listen
+	timed_curl /cgi-bin/nph-hang.sh
+	rm -f "$ROOT/cgi-bin/nph-hang.sh"
+	[ "$CURL_RC" -eq 0 ] || fail "curl exit status $CURL_RC: $(cat "$BATS_TEST_TMPDIR/curl.err")"
+	assert_code 504
+	elapsed_below 5
+	wait_log 'nph-hang\.sh: no output for 2 s'
+	wait_log '"GET /cgi-bin/nph-hang\.sh HTTP/1\.1" 504 '
+	check_invariants 3
+}
+
 @test "a script reading a slow request body is not silent (--cgi-idle-timeout)" {
 	# 5000 bytes at 1000 a second, twice the least rate a body may have;
 	# the script answers only once it has read them all, 5 s later, past

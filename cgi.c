@@ -1125,8 +1125,9 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				goto done;
 			}
 			head_done = 1;
-			if (hlen > (size_t)r)
-				full |= f->body(f->ctx, hbuf + r, hlen - (size_t)r, &o);
+			/* even with no bytes after the head: a Content-Length
+			 * of 0 is complete there */
+			full |= f->body(f->ctx, hbuf + r, hlen - (size_t)r, &o);
 		}
 	}
 	goto done;

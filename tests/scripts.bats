@@ -445,6 +445,34 @@ elapsed_above() {
 	check_invariants 5
 }
 
+@test "Content-Length: 0, and a HEAD's Content-Length, held open: complete too, the next request waits only the linger" {
+	# An empty body is complete with the head; a HEAD's body, discarded,
+	# ends at the same length as a GET's.  Neither may wait for the idle
+	# clock (2 s here), which ended the connection with the next request
+	# unanswered.
+	make_script hold-cl0.sh '#!/bin/sh' \
+		"printf 'Status: 201 Created\\r\\nContent-Length: 0\\r\\n\\r\\n'" \
+		'exec sleep 30'
+	make_script hold-cl.sh '#!/bin/sh' \
+		"printf 'Content-Type: text/plain\\r\\nContent-Length: 7\\r\\n\\r\\nHOLD-CL'" \
+		'exec sleep 30'
+	start_listen --cgi-idle-timeout 4
+	local req first
+	for first in 'GET /cgi-bin/hold-cl0.sh' 'HEAD /cgi-bin/hold-cl.sh'; do
+		req=$(request_file "$first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+		conversation "$req"
+		[ "$END" = eof ] || fail "$first: connection ended by $END after ${ELAPSED} s"
+		awk -v e="$ELAPSED" 'BEGIN { exit !(e < 3.5) }' ||
+			fail "$first: the exchange took ${ELAPSED} s"
+		grep -aq 'hello, world' "$RAW" ||
+			fail "$first: the next request was not answered"
+		grep -aq HOLD-CL "$RAW" && fail "$first: a HEAD answered with a body"
+	done
+	rm -f "$ROOT/cgi-bin/hold-cl0.sh" "$ROOT/cgi-bin/hold-cl.sh"
+	wait_log 'hold-cl0?\.sh: output still open after its Content-Length' 2
+	check_invariants 5
+}
+
 @test "a background child holding the pipe (HTTP/1.0): response, then close" {
 	start_listen
 	timed_curl /cgi-bin/bad-background.sh --http1.0

@@ -672,15 +672,18 @@ spawn(const struct cgi_script *s, int in, int out, int err, char **argv,
 	setsid();
 	struct rlimit nofile = {1024, 1024};
 	getrlimit(RLIMIT_NOFILE, &nofile);  /* before --limit nofile */
-	/* Resource limits bound what one script can take (0: none). */
+	/* Resource limits bound what one script can take (0: none).  One
+	 * that cannot be set is above the hard limit we were started with
+	 * (only root may raise it) or above the kernel's (nofile past
+	 * fs.nr_open): the limit in force is tighter, and stays. */
 	static const int res[4] = {RLIMIT_CPU, RLIMIT_AS, RLIMIT_NOFILE,
 	                           RLIMIT_NPROC};
 	const long long val[4] = {cfg.limit_cpu, cfg.limit_as,
 	                          cfg.limit_nofile, cfg.limit_nproc};
 	for (int i = 0; i < 4; i++) {
 		struct rlimit rl = {(rlim_t)val[i], (rlim_t)val[i]};
-		if (val[i] > 0 && setrlimit(res[i], &rl) < 0)
-			_exit(126);
+		if (val[i] > 0)
+			setrlimit(res[i], &rl);
 	}
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);

@@ -785,6 +785,24 @@ make_chroot() {
 	assert_value uids "65534 65534 65534"
 }
 
+@test "script limits: a lower hard limit cgid was started with stays, and programs run (as nobody)" {
+	# Only root may raise a hard limit: as nobody, the default nofile of
+	# 1024 cannot be set over an inherited 256, which is tighter anyway.
+	need_root
+	PORT=$(free_port)
+	HOST=127.0.0.1
+	LOG=$BATS_TEST_TMPDIR/cgid.log
+	: >"$LOG"
+	cgid_opts
+	launch prlimit --nofile=256:256 "$CGID" -l "127.0.0.1:$PORT" "${OPTS[@]}" \
+		--user nobody "$ROOT"
+	wait_listen "$PORT"
+	http GET /cgi-bin/ids
+	assert_code 200
+	assert_value limit-nofile "256 256"
+	assert_value limit-nproc "1024 1024"
+}
+
 @test "invalid --limit, --max-connections, --grace, --idle-exit, --env: exit status 2" {
 	local bad long
 	long=$(head -c 128 /dev/zero | tr '\0' N)

@@ -998,7 +998,7 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 			if (now - since >= CGI_LINGER_MS) {
 				log_error("%s: output still open after %s",
 				          s->log_name, exited ? "the script exited"
-				          : "its Content-Length");
+				          : "its response ended");
 				if (!head_done)
 					goto no_head;
 				close(out[0]);

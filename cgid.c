@@ -263,12 +263,13 @@ hc_body(void *ctx, const char *p, size_t n, struct obuf *o)
 	struct http_cgi *hc = ctx;
 	int full;
 
+	/* RFC 9110 §9.3.2, §6.4.1: no body follows the head of an answer
+	 * to HEAD, or of a 1xx, 204 or 304: the response is complete with
+	 * its head, and what the script writes after it is discarded */
+	if (hc->no_body)
+		return 1;
 	n = cgi_body_part(hc->declared, &hc->written, n);
 	full = hc->declared >= 0 && hc->written >= hc->declared;
-	/* a HEAD's body is discarded, but ends at the same length as the
-	 * GET's would (RFC 9110 §9.3.2, §8.6) */
-	if (hc->no_body)
-		return full;
 	if (hc->declared >= 0 && hc->written > hc->declared)
 		hc->close = 1;  /* the script is out of step with its head */
 	if (n == 0)

@@ -479,8 +479,10 @@ run_body(void *ctx, const char *p, size_t n, struct obuf *o)
 {
 	struct run *r = ctx;
 
+	/* as in HTTP mode (hc_body): a response without a body is complete
+	 * with its head */
 	if (r->no_body)
-		return 0;
+		return 1;
 	n = cgi_body_part(r->declared, &r->written, n);
 	if (n > 0) {
 		r->fr->frame(r->fr->proto, p, n, o);

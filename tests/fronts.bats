@@ -598,8 +598,26 @@ assert_out_contains() {
 	[ $((SECONDS - t0)) -lt 6 ] || fail "the two requests took $((SECONDS - t0)) s"
 	assert_out_contains HOLD-CL
 	assert_out_contains "Hello from C"
-	grep -q 'hold-cl.sh: output still open after its Content-Length' "$LOG" ||
+	grep -q 'hold-cl.sh: output still open after its response ended' "$LOG" ||
 		fail "no log line for the held output: $(cat "$LOG")"
+}
+
+@test "FastCGI: a HEAD to a script holding its output open after its Content-Length ends after the linger too" {
+	make_script hold-head.sh '#!/bin/sh' \
+		"printf 'Content-Type: text/plain\\nContent-Length: 7\\n\\n'" 'exec sleep 30'
+	start_cgid listen "$(sock)" --protocol fastcgi --cgi-idle-timeout 10
+	local t0=$SECONDS
+	fcgi begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/hold-head.sh \
+		param 1 REQUEST_METHOD=HEAD params 1 stdin-end 1 wait 1 \
+		begin 7 1 0 param 7 SCRIPT_NAME=/cgi-bin/hello params 7 stdin-end 7
+	rm -f "$ROOT/cgi-bin/hold-head.sh"
+	[ "$(grep -c '^END_REQUEST' <<<"$output")" -eq 2 ] || fail "$output"
+	[ $((SECONDS - t0)) -lt 6 ] || fail "the two requests took $((SECONDS - t0)) s"
+	assert_out_contains "Content-Length: 7"
+	assert_out_contains "Hello from C"
+	grep -q 'hold-head.sh: output still open after its response ended' "$LOG" ||
+		fail "no log line for the held output: $(cat "$LOG")"
+	! grep -q 'ended before its Content-Length' "$LOG" || fail "$(cat "$LOG")"
 }
 
 @test "FastCGI: SIGTERM closes a connection kept between requests at once, not after --grace" {

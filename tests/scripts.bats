@@ -440,25 +440,31 @@ elapsed_above() {
 	perl -0777 -ne 'exit !m{\r\n\r\nHOLD-CLHTTP/1\.1 200 OK\r\n}' "$RAW" ||
 		fail "not the script's body, then the second response"
 	grep -aq 'hello, world' "$RAW" || fail "second response without its body"
-	grep -q 'hold-cl.sh: output still open after its Content-Length' "$LOG" ||
+	grep -q 'hold-cl.sh: output still open after its response ended' "$LOG" ||
 		fail "no log line for the held output"
 	check_invariants 5
 }
 
-@test "Content-Length: 0, and a HEAD's Content-Length, held open: complete too, the next request waits only the linger" {
-	# An empty body is complete with the head; a HEAD's body, discarded,
-	# ends at the same length as a GET's.  Neither may wait for the idle
-	# clock (2 s here), which ended the connection with the next request
-	# unanswered.
+@test "Content-Length: 0, a HEAD, a 204, held open: complete with the head, the next request waits only the linger" {
+	# An empty body is complete with the head, and so is the answer to a
+	# HEAD (whether the script writes the body, discarded, or not) or a
+	# 204.  None may wait for the idle clock (4 s here), which ended the
+	# connection with the next request unanswered.
 	make_script hold-cl0.sh '#!/bin/sh' \
 		"printf 'Status: 201 Created\\r\\nContent-Length: 0\\r\\n\\r\\n'" \
+		'exec sleep 30'
+	make_script hold-204.sh '#!/bin/sh' \
+		"printf 'Status: 204 No Content\\r\\n\\r\\n'" 'exec sleep 30'
+	make_script hold-head.sh '#!/bin/sh' \
+		"printf 'Content-Type: text/plain\\r\\nContent-Length: 7\\r\\n\\r\\n'" \
 		'exec sleep 30'
 	make_script hold-cl.sh '#!/bin/sh' \
 		"printf 'Content-Type: text/plain\\r\\nContent-Length: 7\\r\\n\\r\\nHOLD-CL'" \
 		'exec sleep 30'
 	start_listen --cgi-idle-timeout 4
 	local req first
-	for first in 'GET /cgi-bin/hold-cl0.sh' 'HEAD /cgi-bin/hold-cl.sh'; do
+	for first in 'GET /cgi-bin/hold-cl0.sh' 'HEAD /cgi-bin/hold-cl.sh' \
+		'GET /cgi-bin/hold-204.sh' 'HEAD /cgi-bin/hold-head.sh'; do
 		req=$(request_file "$first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
 		conversation "$req"
 		[ "$END" = eof ] || fail "$first: connection ended by $END after ${ELAPSED} s"
@@ -468,8 +474,8 @@ elapsed_above() {
 			fail "$first: the next request was not answered"
 		grep -aq HOLD-CL "$RAW" && fail "$first: a HEAD answered with a body"
 	done
-	rm -f "$ROOT/cgi-bin/hold-cl0.sh" "$ROOT/cgi-bin/hold-cl.sh"
-	wait_log 'hold-cl0?\.sh: output still open after its Content-Length' 2
+	rm -f "$ROOT/cgi-bin/hold-"*.sh
+	wait_log 'hold-[^ ]*\.sh: output still open after its response ended' 4
 	check_invariants 5
 }
 

@@ -450,9 +450,12 @@ cgi_hop_by_hop(const struct header *h)
 int
 cgi_local_redirect(const struct cgi_head *h, char *dst)
 {
-	/* §6.2.2: a Location holding an absolute path, and nothing else */
+	/* §6.2.2: a Location holding an absolute path, and nothing else.
+	 * A fragment is the client's to resolve (RFC 3986 §3.5), so a path
+	 * with one goes to the client as a redirect. */
 	if (h->location == NULL || h->location[0] != '/' ||
 	    (h->location_len >= 2 && h->location[1] == '/') || h->status != 0 ||
+	    memchr(h->location, '#', h->location_len) != NULL ||
 	    h->content_type != NULL || h->nfields != 0 || h->content_length >= 0)
 		return 0;
 	if (h->location_len >= MAX_PATH) {

@@ -373,6 +373,17 @@ assert_error_response() {
 	refute_header Location
 }
 
+@test "CGI Location with a path and a fragment: 302 to the client, not a local redirect" {
+	# RFC 3986 §3.5: the fragment is the client's; served locally it
+	# became part of the file name (404)
+	make_script frag.sh '#!/bin/sh' "printf 'Location: /hello.txt#top\\r\\n\\r\\n'"
+	start_server listen
+	http GET /cgi-bin/frag.sh
+	rm -f "$ROOT/cgi-bin/frag.sh"
+	assert_code 302
+	assert_header Location '/hello.txt#top'
+}
+
 @test "CGI stderr goes to the log, not to the client" {
 	start_server listen
 	http GET /cgi-bin/stderr.sh

@@ -1719,26 +1719,35 @@ main(int argc, char **argv)
 		case 'X':
 			cfg.idle_exit = (int)number(optarg, "--idle-exit", 86400 * 365);
 			break;
-		case 'e':
-			v = strchr(optarg, '=');
-			if (v == NULL || v == optarg || v - optarg >= MAX_ENV_NAME ||
-			    cfg.n_extra_env == MAX_EXTRA_ENV)
-				die_usage("invalid --env", optarg);
-			cfg.extra_env[cfg.n_extra_env++] = optarg;
-			break;
 		case 'p':
-			if (cfg.n_extra_env == MAX_EXTRA_ENV)
-				die_usage("too many --pass-env options", NULL);
 			if (strlen(optarg) >= MAX_ENV_NAME)
 				die_usage("invalid --pass-env", optarg);
-			if ((v = getenv(optarg)) != NULL) {
+			if ((v = getenv(optarg)) == NULL)
+				break;
+			{
 				size_t len = strlen(optarg) + strlen(v) + 2;
 				char *s = malloc(len);
 				if (s == NULL)
 					die("out of memory", NULL);
 				snprintf(s, len, "%s=%s", optarg, v);
-				cfg.extra_env[cfg.n_extra_env++] = s;
+				optarg = s; /* NAME=VALUE, as --env gives */
 			}
+			/* fall through */
+		case 'e':
+			v = strchr(optarg, '=');
+			if (v == NULL || v == optarg || v - optarg >= MAX_ENV_NAME)
+				die_usage("invalid --env", optarg);
+			/* a name given again takes the new value in its old
+			 * place: programs get it once, as shells and other
+			 * languages would take different ones of two */
+			for (i = 0; i < cfg.n_extra_env &&
+			            strncmp(cfg.extra_env[i], optarg,
+			                    (size_t)(v - optarg) + 1) != 0; i++)
+				;
+			if (i == MAX_EXTRA_ENV)
+				die_usage("too many --env and --pass-env names", NULL);
+			cfg.extra_env[i] = optarg;
+			cfg.n_extra_env += i == cfg.n_extra_env;
 			break;
 		case 'P':
 			if (strcmp(optarg, "http") == 0)

@@ -73,6 +73,22 @@ assert_no_body_then_next() {
 	refute_leaks
 }
 
+@test "--env and --pass-env given again for a name: its last value, once" {
+	# the environment as exec(2) gave it: a shell would drop duplicates
+	make_script raw-env.sh '#!/bin/sh' 'printf "Content-Type: text/plain\n\n"' \
+		'tr "\0" "\n" </proc/$$/environ'
+	T3_TWICE=from-cgid-env start_server listen --env T3_TWICE=first \
+		--env T3_ONCE=once --env T3_TWICE=second --pass-env T3_TWICE \
+		--env T3_LAST=a --env T3_LAST=b
+	http GET /cgi-bin/raw-env.sh
+	assert_code 200
+	assert_env T3_TWICE=from-cgid-env
+	assert_env_count T3_TWICE 1
+	assert_env T3_LAST=b
+	assert_env_count T3_LAST 1
+	assert_env T3_ONCE=once
+}
+
 @test "PATH_INFO is decoded and PATH_TRANSLATED maps it under the root" {
 	start_server listen
 	http GET '/cgi-bin/env.sh/a%20b/c'

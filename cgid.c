@@ -1792,7 +1792,7 @@ main(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		die_usage(optind < argc ? "too many arguments" : "missing ROOT",
-		          "");
+		          NULL);
 	cfg.root = argv[optind];
 	if (cfg.limit_cpu < 0)
 		cfg.limit_cpu = cfg.cgi_timeout;

@@ -56,6 +56,11 @@ assert_error_response() {
 	run_cgid
 	[ "$status" -eq 2 ] || fail "exit status $status"
 	[ -n "$stderr" ] || fail "nothing on stderr"
+	# the message names nothing after it: no dangling ": "
+	[ "${stderr%%$'\n'*}" = "cgid: missing ROOT" ] || fail "message: $stderr"
+	run_cgid "$ROOT" extra
+	[ "$status" -eq 2 ] || fail "exit status $status with two arguments"
+	[ "${stderr%%$'\n'*}" = "cgid: too many arguments" ] || fail "message: $stderr"
 }
 
 @test "unknown option: exit status 2 and a message on stderr" {

@@ -68,8 +68,13 @@ fuzz/scgi fuzz/fastcgi: fuzz/%: fuzz/%.c wire.c wire.h cgid.h
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< wire.c
 
 # As root (a container, a fresh VM), scripts run only with --allow-root.
+# The demo's scripts lose group and world write permission first: a
+# checkout made under umask 002 has them group-writable, and cgid
+# refuses to run such programs (403).
+DEMO_ADDR ?= 127.0.0.1:8080
 run: cgid
-	./cgid -l 127.0.0.1:8080 --log stderr \
+	chmod -R go-w examples/www
+	./cgid -l $(DEMO_ADDR) --log stderr \
 		$$([ "$$(id -u)" = 0 ] && echo --allow-root) examples/www
 
 test:

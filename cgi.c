@@ -301,6 +301,11 @@ cgi_permitted(const struct stat *st, int interpreted, const char **why)
 		*why = "group or world writable";
 		return S_FORBIDDEN;
 	}
+	/* it would run as root whoever runs it */
+	if ((st->st_mode & S_ISUID) && st->st_uid == 0 && !cfg.allow_root) {
+		*why = "setuid root";
+		return S_FORBIDDEN;
+	}
 	return 0;
 }
 

@@ -645,6 +645,27 @@ wait_child() {
 	assert_code 200
 }
 
+@test "--user nobody: a set-user-ID root program is refused (403) without --allow-root" {
+	need_root
+	cp "$ROOT/cgi-bin/ids" "$ROOT/cgi-bin/ids-suid"
+	chown root "$ROOT/cgi-bin/ids-suid"
+	chmod 4755 "$ROOT/cgi-bin/ids-suid"
+	ALLOW_ROOT=no listen_daemon --user nobody
+	http GET /cgi-bin/ids-suid
+	assert_code 403
+	refute_body_contains "uids="
+	wait_log 'ids-suid: setuid root'
+	http GET /cgi-bin/ids
+	assert_code 200
+	assert_value uids "65534 65534 65534"
+	stop_server
+	listen_daemon --user nobody --allow-root
+	http GET /cgi-bin/ids-suid
+	rm -f "$ROOT/cgi-bin/ids-suid"
+	assert_code 200
+	assert_value uids "65534 0 0"
+}
+
 @test "as root under Accept=no without --allow-root: 500 and a log line; with it: 200" {
 	need_root
 	ALLOW_ROOT=no daemon --

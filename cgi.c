@@ -700,7 +700,9 @@ spawn(const struct cgi_script *s, int in, int out, int err, char **argv,
 		_exit(127);
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
 		close_inherited(&nofile);
-	signal(SIGPIPE, SIG_DFL);
+	/* no signal ignored, ours (SIGPIPE) or those of whoever started us */
+	for (int sig = NSIG; --sig > 0;)
+		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(s->interpreter ? s->interpreter : s->name, argv, envp);

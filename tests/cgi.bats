@@ -605,6 +605,23 @@ EOF
 	wait_log 'no-interp\.sh: could not be executed'
 }
 
+@test "signals ignored by whoever started cgid are not ignored by scripts" {
+	make_script sigign.sh '#!/bin/sh' 'printf "Content-Type: text/plain\n\n"' \
+		'exec grep "^SigIgn:" /proc/self/status'
+	local real=$CGID
+	CGID=$BATS_TEST_TMPDIR/ignore-sigs
+	printf '%s\n' '#!/usr/bin/perl' \
+		'$SIG{$_} = "IGNORE" for qw(HUP INT QUIT USR1 USR2 ALRM TERM);' \
+		"exec '$real', @ARGV or die;" >"$CGID"
+	chmod 755 "$CGID"
+	start_server listen
+	CGID=$real
+	http GET /cgi-bin/sigign.sh
+	rm -f "$ROOT/cgi-bin/sigign.sh"
+	assert_code 200
+	assert_body "$(printf 'SigIgn:\t0000000000000000')"
+}
+
 @test "a script exiting 0 without output: 502" {
 	start_server listen
 	http GET /cgi-bin/t3-silent.sh

@@ -666,6 +666,15 @@ close_inherited(const struct rlimit *nofile)
 	close(dir);
 }
 
+/* Every signal back to its default action: exec keeps those ignored, by
+ * us (SIGPIPE) or by whoever started us, and programs expect none. */
+void
+cgi_signals_default(void)
+{
+	for (int sig = NSIG; --sig > 0;)
+		signal(sig, SIG_DFL);
+}
+
 /* Start the script: vfork, and in the child only system calls on its own
  * descriptors and state (RFC 3875 §7.2: the script's directory). */
 static pid_t
@@ -700,9 +709,13 @@ spawn(const struct cgi_script *s, int in, int out, int err, char **argv,
 		_exit(127);
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
 		close_inherited(&nofile);
-	/* no signal ignored, ours (SIGPIPE) or those of whoever started us */
-	for (int sig = NSIG; --sig > 0;)
-		signal(sig, SIG_DFL);
+	/* no signal ignored, ours (SIGPIPE) or those of whoever started us
+	 * (exec keeps what is ignored); a listener has set the latter back
+	 * once at its start */
+	if (cfg.one_connection)
+		cgi_signals_default();
+	else
+		signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(s->interpreter ? s->interpreter : s->name, argv, envp);

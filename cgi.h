@@ -49,6 +49,9 @@ const char *cgi_interpreter(const char *name, size_t len);
 /* May the file run as a program?  0, or 403 with the reason in *why. */
 struct stat;
 int cgi_permitted(const struct stat *st, int interpreted, const char **why);
+/* Every signal to its default action (a listener does it once at its
+ * start; a process for one connection in the child it starts). */
+void cgi_signals_default(void);
 /* Is the URL path prefix naming a file a CGI program by configuration? */
 int cgi_selected(const char *urlpath, size_t len);
 

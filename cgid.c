@@ -1844,10 +1844,15 @@ main(int argc, char **argv)
 	cfg.root_real = cfg.base_real;
 	if (user != NULL)
 		drop_privileges(ids);
+	/* a listener's children start programs: what was ignored by whoever
+	 * started it is set back once here, not at every program's start */
+	if (client >= 0)
+		cfg.one_connection = 1;
+	else
+		cgi_signals_default();
 	signal(SIGPIPE, SIG_IGN);
 
 	if (client >= 0) {
-		cfg.clock_by_syscall = 1;
 		serve(client, client == 0 ? 1 : client, 0);
 		return 0;
 	}

@@ -131,7 +131,8 @@ struct config {
 	int grace;
 	int idle_exit;             /* seconds without connections, 0 = never */
 	int base_fd;               /* ROOT; root_fd is the virtual host's */
-	int clock_by_syscall;      /* conn.c's now_*: see clock_read */
+	int one_connection;        /* this process serves one connection from
+	                              its start: see clock_read, spawn */
 	char base_real[MAX_PATH];  /* last: a short path shares the page of
 	                              the fields above */
 };

@@ -158,7 +158,7 @@ conn_must_linger(struct conn *c)
 static void
 clock_read(clockid_t id, struct timespec *ts)
 {
-	if (cfg.clock_by_syscall)
+	if (cfg.one_connection)
 		syscall(SYS_clock_gettime, id, ts);
 	else
 		clock_gettime(id, ts);

@@ -83,8 +83,8 @@ void conn_linger(int rfd, int wfd);
  * has said it sends nothing more (c->quiet) and nothing more is there. */
 int conn_must_linger(struct conn *c);
 /* The monotonic clock in microseconds and in milliseconds; the time of
- * day in seconds.  cfg.clock_by_syscall: read by system calls, not the
- * vDSO (set by a process that serves one connection from its start). */
+ * day in seconds.  With cfg.one_connection: read by system calls, not
+ * the vDSO. */
 long long now_us(void);
 long long now_ms(void);
 time_t now_s(void);

@@ -614,12 +614,18 @@ EOF
 		'$SIG{$_} = "IGNORE" for qw(HUP INT QUIT USR1 USR2 ALRM TERM);' \
 		"exec '$real', @ARGV or die;" >"$CGID"
 	chmod 755 "$CGID"
-	start_server listen
+	# a listener sets them back once; a process per connection before
+	# each program
+	local mode
+	for mode in listen sd-inetd; do
+		start_server "$mode"
+		http GET /cgi-bin/sigign.sh
+		assert_code 200
+		assert_body "$(printf 'SigIgn:\t0000000000000000')"
+		stop_server
+	done
 	CGID=$real
-	http GET /cgi-bin/sigign.sh
 	rm -f "$ROOT/cgi-bin/sigign.sh"
-	assert_code 200
-	assert_body "$(printf 'SigIgn:\t0000000000000000')"
 }
 
 @test "a script exiting 0 without output: 502" {

@@ -411,12 +411,15 @@ interpret(struct request *req, int *status)
 			/* RFC 9110 §10.1.1; HTTP/1.0 expectations are ignored. */
 			if (req->minor == 0)
 				continue;
-			if (h->value_len == 12 &&
-			    strncasecmp(h->value, "100-continue", 12) == 0)
+			/* Expect is a #list: empty elements are ignored
+			 * (§5.6.1.2), so an empty field expects nothing */
+			p = h->value;
+			while ((e = list_next(&p, h->value + h->value_len, &n))) {
+				if (n != 12 || strncasecmp(e, "100-continue", 12) != 0)
+					return fail(req, status, S_EXPECTATION_FAILED,
+					            "unsupported expectation");
 				req->expect_continue = 1;
-			else
-				return fail(req, status, S_EXPECTATION_FAILED,
-				            "unsupported expectation");
+			}
 		}
 	}
 

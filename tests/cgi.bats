@@ -312,6 +312,20 @@ EOF
 	assert_body T3-CONTINUE-BODY
 }
 
+@test "Expect: empty list elements are ignored, an empty Expect expects nothing; another expectation is 417" {
+	# RFC 9110 §10.1.1: Expect is a #list, whose empty elements a
+	# recipient ignores (§5.6.1.2)
+	start_server listen
+	local e
+	for e in 'Expect:' 'Expect: 100-continue,' 'Expect: , 100-continue'; do
+		raw "POST /cgi-bin/echo.pl HTTP/1.1\r\nHost: x\r\n$e\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody"
+		assert_code 200 || fail "for '$e'" || return 1
+		assert_body body
+	done
+	raw "POST /cgi-bin/echo.pl HTTP/1.1\r\nHost: x\r\nExpect: 100-continue, x-other\r\nContent-Length: 4\r\n\r\nbody"
+	assert_code 417
+}
+
 @test "a 512 MiB upload is streamed: the count is right and memory stays flat" {
 	start_server listen
 	local size=536870912 samples=$BATS_TEST_TMPDIR/hwm cpid p hwm rc=0

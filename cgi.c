@@ -891,10 +891,11 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				in_ready = n == -4;
 				pipe_full = splice_in;
 			} else if (errno == EPIPE && splice_in) {
-				/* the script stopped reading its input */
+				/* the script stopped reading its input (what
+				 * the client still has to send, the front end
+				 * counts and does not take for a request) */
 				close(in[1]);
 				in[1] = -1;
-				result = CGI_CLOSE;
 			} else {
 				log_error("%s: client closed during the request body",
 				          s->log_name);
@@ -1072,10 +1073,13 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				ioff += (size_t)n;
 				last_out = now_ms();
 			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				/* the script stopped reading its input */
+				/* the script stopped reading its input: the
+				 * bytes taken from the client for it are
+				 * dropped, and the connection may go on
+				 * (RFC 9112 §9.6: a close follows a response
+				 * that says so) */
 				close(in[1]);
 				in[1] = -1;
-				result = CGI_CLOSE;
 			}
 		}
 		if (i_err >= 0 && p[i_err].revents) {

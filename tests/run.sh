@@ -6,7 +6,9 @@
 # 1. tests/unit (the C unit tests), when it has been built;
 # 2. the end-to-end bats suites (default: tests/*.bats), once against
 #    ./cgid and once against ./cgid-asan (address and undefined-behaviour
-#    sanitizers), each as TAP.
+#    sanitizers), each as TAP;
+# 3. with every suite, also the suites that need no front end, listing
+#    or virtual host against ./cgid-router (make FRONTS=no, built beside).
 # Exits non-zero when any test failed or a suite could not run.
 
 cd "$(dirname "$0")/.." || exit 2
@@ -87,17 +89,19 @@ if ! command -v bats >/dev/null 2>&1; then
 	exit 1
 fi
 
-for bin in ./cgid ./cgid-asan; do
+# end_to_end BINARY SUITES...: run the suites against BINARY, add up.
+end_to_end() {
+	bin=$1
+	shift
 	echo "# end-to-end tests: CGID=$bin"
 	if [ ! -x "$bin" ]; then
 		echo "# $bin is missing (build it with make)"
 		failed=$((failed + 1))
-		continue
+		return
 	fi
 	tap=$work/tap.$(basename "$bin")
-	# shellcheck disable=SC2086
 	{
-		CGID=$bin limited 2400 bats --tap $suites 2>&1
+		CGID=$bin limited 2400 bats --tap "$@" 2>&1
 		echo $? >"$work/rc"
 	} | tee "$tap"
 	rc=$(cat "$work/rc")
@@ -117,7 +121,15 @@ for bin in ./cgid ./cgid-asan; do
 		echo "# bats exited with status $rc"
 		failed=$((failed + 1))
 	fi
+}
+
+# shellcheck disable=SC2086
+for bin in ./cgid ./cgid-asan; do
+	end_to_end "$bin" $suites
 done
+if [ $# -eq 0 ]; then
+	end_to_end ./cgid-router tests/core.bats tests/cgi.bats tests/scripts.bats
+fi
 
 [ "$skipped" -eq 0 ] || echo "# $skipped test(s) skipped"
 echo "$passed passed, $failed failed"

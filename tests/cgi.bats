@@ -649,3 +649,28 @@ EOF
 	refute_body_contains T3-SILENT-STDERR
 	wait_log 'cgid\[[0-9]+\]: /cgi-bin/t3-silent\.sh: T3-SILENT-STDERR$'
 }
+
+@test "a body taken whole but not read by its script: the connection goes on, or the response says close" {
+	# RFC 9112 §9.6: a connection is closed after a response that says
+	# close, never after one that lets the client send its next request
+	# on it.  The script reads nothing; its body fills the stdin pipe
+	# (1 MiB), and its last bytes are taken from the client all the same.
+	start_server listen
+	make_script t-noread.sh '#!/bin/sh' 'sleep 1' \
+		"printf 'Content-Type: text/plain\\nContent-Length: 3\\n\\nok\\n'"
+	local req=$BATS_TEST_TMPDIR/noread.req
+	perl -e 'print "POST /cgi-bin/t-noread.sh HTTP/1.1\r\nHost: x\r\n",
+		"Content-Length: 1100000\r\n\r\n", "x" x 1100000,
+		"GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"' >"$req"
+	raw_file "$req"
+	perl -e '
+		open(my $f, "<", $ARGV[0]) or die; binmode $f;
+		my $all = do { local $/; <$f> };
+		$all =~ m{\AHTTP/1\.1 200 [^\r\n]*\r\n((?:[^\r\n]+\r\n)*)\r\nok\n(.*)\z}s
+			or die "no answer from the script\n";
+		my ($head, $rest) = ($1, $2);
+		exit 0 if $head =~ /^Connection: close\r$/mi;
+		$rest =~ m{\AHTTP/1\.1 200 .*\r\n\r\nhello, world\n\z}s
+			or die "closed after a response that did not say close\n";
+	' "$RAW" || { show_file "response" "$RAW" >&2; fail "wrong end of the connection"; }
+}

@@ -667,12 +667,17 @@ close_inherited(const struct rlimit *nofile)
 }
 
 /* Every signal back to its default action: exec keeps those ignored, by
- * us (SIGPIPE) or by whoever started us, and programs expect none. */
+ * us (SIGPIPE) or by whoever started us, and programs expect none.  By
+ * system call: libc refuses to set the signals it reserves (32 and up),
+ * which a starter can leave ignored all the same.  A kernel sigaction
+ * of zeros is SIG_DFL, no flags, an empty mask. */
 void
 cgi_signals_default(void)
 {
+	static unsigned long dfl[8];  /* zeros, in .bss: no room in the file */
+
 	for (int sig = NSIG; --sig > 0;)
-		signal(sig, SIG_DFL);
+		syscall(SYS_rt_sigaction, sig, dfl, NULL, (NSIG - 1) / 8);
 }
 
 /* Start the script: vfork, and in the child only system calls on its own

@@ -255,7 +255,13 @@ sub target {
 	my ($what, $got, $op, $goal, $fmt) = @_;
 	my $met = !defined $got ? 'n/a' :
 	  ($op eq '>=' ? $got >= $goal : $got <= $goal) ? 'met' : '**missed**';
-	push @t, [ $what, defined $got ? sprintf($fmt, $got) : 'n/a',
+	my $txt = defined $got ? sprintf($fmt, $got) : 'n/a';
+	# a value that rounds to its goal but misses it: one more decimal
+	if ($met ne 'met' && $txt eq sprintf($fmt, $goal)) {
+		(my $finer = $fmt) =~ s/%\.(\d)f/'%.' . ($1 + 1) . 'f'/e;
+		$txt = sprintf($finer, $got);
+	}
+	push @t, [ $what, $txt,
 		($op eq '>=' ? '≥ ' : '≤ ') . sprintf($fmt, $goal), $met ];
 }
 sub rt {

@@ -667,6 +667,9 @@ page_put(char *buf, size_t *len, size_t size, const char *s, int escape)
 	}
 }
 
+static int etag_matches(const struct request *req, const char *name,
+                        const char *etag, int weak);
+
 int
 file_list(struct conn *c, const struct request *req)
 {
@@ -686,6 +689,19 @@ file_list(struct conn *c, const struct request *req)
 			close(fd);
 		http_response_init(&r, S_NOT_FOUND);
 		return conn_respond_error(c, req, &r);
+	}
+	/* RFC 9110 §13.1.1, §13.1.2: a listing has a current representation
+	 * but no entity-tag, so only "*" matches it: If-Match without it
+	 * fails (412), If-None-Match with it holds (304) */
+	http_response_init(&r, S_OK);
+	if (etag_matches(req, "If-Match", "", 0) == 0)
+		r.status = S_PRECONDITION_FAILED;
+	else if (etag_matches(req, "If-None-Match", "", 1) == 1)
+		r.status = S_NOT_MODIFIED;
+	if (r.status != S_OK) {
+		closedir(dir);
+		return r.status == S_NOT_MODIFIED ? conn_respond(c, req, &r, NULL, 0)
+		                                  : conn_respond_error(c, req, &r);
 	}
 	/* A directory with more entries than fit lists the first ones in
 	 * name order: when the slots or the names' space run out, the
@@ -745,7 +761,6 @@ file_list(struct conn *c, const struct request *req)
 		page_put(page, &len, sizeof page, more, 0);
 	}
 	page_put(page, &len, sizeof page, tail, 0);
-	http_response_init(&r, S_OK);
 	http_add_header(&r, "Content-Type", "text/html; charset=utf-8", 24, 0);
 	r.content_length = (long long)len;
 	return conn_respond(c, req, &r, page, len);

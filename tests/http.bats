@@ -857,6 +857,26 @@ settled() { "$SETTLE" "$1"; }
 	refute_body_contains dotfile
 }
 
+# RFC 9110 §13.1.1, §13.1.2: a listing is a current representation with
+# no entity-tag, so "*" alone matches it.
+@test "--list-dirs: a listing answers If-Match with 412 unless it is *, and If-None-Match: * with 304" {
+	start_server listen --list-dirs
+	http GET /nolist/ -H 'If-Match: "no-such-tag"'
+	assert_code 412
+	refute_body_contains plain.txt
+	http GET /nolist/ -H 'If-Match: *'
+	assert_code 200
+	assert_body_contains plain.txt
+	http GET /nolist/ -H 'If-None-Match: *'
+	assert_code 304
+	assert_body_empty
+	http HEAD /nolist/ -H 'If-None-Match: *'
+	assert_code 304
+	http GET /nolist/ -H 'If-None-Match: "no-such-tag"'
+	assert_code 200
+	assert_body_contains plain.txt
+}
+
 @test "--list-dirs: a listed directory answers OPTIONS with 204 and PUT with 405, both with Allow" {
 	start_server listen --list-dirs
 	http OPTIONS /nolist/

@@ -676,6 +676,7 @@ file_list(struct conn *c, const struct request *req)
 	static char page[MAX_LISTING], names[MAX_LISTING];
 	static char *sorted[MAX_LISTING_ENTRIES];
 	char href[3 * 256 + 8], entry[256 + 2], cut[256 + 2] = "";
+	char link[MAX_PATH + 256];
 	struct response r;
 	struct dirent *d;
 	size_t len = 0, nl = 0, n = 0, i, omitted = 0;
@@ -709,10 +710,28 @@ file_list(struct conn *c, const struct request *req)
 	 * dropped on is taken again. */
 	while ((d = readdir(dir)) != NULL) {
 		size_t l = strlen(d->d_name);
+		int is_dir = d->d_type == DT_DIR;
 		if (d->d_name[0] == '.')
 			continue; /* hidden elements are never served */
+		if (d->d_type == DT_LNK || d->d_type == DT_UNKNOWN) {
+			/* listed as what a lookup finds, and not at all
+			 * where it refuses (a link out of the root, or to
+			 * nothing) */
+			struct stat st;
+			int lfd = snprintf(link, sizeof link, "%s%s",
+			                   req->path + 1, d->d_name) <
+			                  (int)sizeof link
+			          ? open_beneath(cfg.root_fd, link, O_PATH) : -1;
+			if (lfd < 0 || fstat(lfd, &st) < 0) {
+				if (lfd >= 0)
+					close(lfd);
+				continue;
+			}
+			is_dir = S_ISDIR(st.st_mode);
+			close(lfd);
+		}
 		memcpy(entry, d->d_name, l);
-		if (d->d_type == DT_DIR)
+		if (is_dir)
 			entry[l++] = '/';
 		entry[l] = '\0';
 		if (n == MAX_LISTING_ENTRIES || nl + l + 1 > sizeof names)

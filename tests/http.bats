@@ -857,6 +857,30 @@ settled() { "$SETTLE" "$1"; }
 	refute_body_contains dotfile
 }
 
+@test "--list-dirs: a symbolic link is listed as what it names, and not at all where a lookup refuses it" {
+	local d=$ROOT/links
+	mkdir -p "$d/realdir"
+	printf 'in\n' >"$d/target.txt"
+	printf 'out\n' >"$BATS_TEST_TMPDIR/outside.txt"
+	ln -s target.txt "$d/to-file"
+	ln -s realdir "$d/to-dir"
+	ln -s "$BATS_TEST_TMPDIR/outside.txt" "$d/to-outside"
+	ln -s /etc "$d/to-etc"
+	ln -s missing "$d/dangling"
+	start_server listen --list-dirs
+	local rc=0
+	http GET /links/ || rc=$?
+	rm -rf "$d"
+	[ "$rc" -eq 0 ] || fail "no listing"
+	assert_code 200
+	assert_body_contains '<a href="./to-file">to-file</a>'
+	assert_body_contains '<a href="./to-dir/">to-dir/</a>'
+	assert_body_contains '<a href="./realdir/">realdir/</a>'
+	refute_body_contains to-outside
+	refute_body_contains to-etc
+	refute_body_contains dangling
+}
+
 # RFC 9110 §13.1.1, §13.1.2: a listing is a current representation with
 # no entity-tag, so "*" alone matches it.
 @test "--list-dirs: a listing answers If-Match with 412 unless it is *, and If-None-Match: * with 304" {

@@ -502,20 +502,31 @@ select_vhost(const struct request *req)
 	static char real[MAX_PATH];
 	char name[256], path[MAX_PATH];
 	size_t i, n = 0;
-	int fd;
+	int fd, v6 = 0;  /* 1: in an IPv6 literal's brackets, 2: after them */
 
 	for (i = 0; req->host_s != NULL && i < req->host_len; i++) {
 		char ch = req->host_s[i];
-		if (ch == ':')
+		/* the port follows the last ':', after an IPv6 literal's
+		 * brackets (RFC 3986 §3.2.2) */
+		if (ch == ':' && v6 != 1)
 			break;
 		if (ch >= 'A' && ch <= 'Z')
 			ch = (char)(ch + 32);
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		      ch == '-' || (ch == '.' && n > 0 && name[n - 1] != '.')) ||
-		    n + 1 >= sizeof name)
+		if (ch == '[' && n == 0)
+			v6 = 1;
+		else if (ch == ']' && v6 == 1)
+			v6 = 2;
+		else if (v6 == 2 ||
+		         !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		           ch == '-' || (ch == ':' && v6 == 1) ||
+		           (ch == '.' && n > 0 && name[n - 1] != '.')))
+			return S_NOT_FOUND;
+		if (n + 1 >= sizeof name)
 			return S_NOT_FOUND;
 		name[n++] = ch;
 	}
+	if (v6 == 1)
+		return S_NOT_FOUND;
 	/* "example.org." is example.org, named from the root of the DNS */
 	if (n > 0 && name[n - 1] == '.')
 		n--;

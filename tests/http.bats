@@ -1279,6 +1279,27 @@ EOF
 	assert_body HOST-A-INDEX
 }
 
+# An IPv6 literal is a host too: ROOT/[::1] for "[::1]:8080" (RFC 3986
+# §3.2.2), its port cut after the bracket, not at the first colon.
+@test "--vhosts: an IPv6 literal host has its directory, with or without the port" {
+	local d=$BATS_FILE_TMPDIR/vhosts/[::1]
+	mkdir -p "$d"
+	echo "HOST-V6-INDEX" >"$d/index.html"
+	ROOT=$BATS_FILE_TMPDIR/vhosts
+	start_server listen --vhosts
+	local rc=0 code
+	for h in '[::1]' '[::1]:8080' '[::1]:'; do
+		http GET / -H "Host: $h" || rc=1
+		code=$CODE
+		[ "$code" = 200 ] && [ "$(cat "$BODY")" = HOST-V6-INDEX ] || rc=1
+		[ "$rc" -eq 0 ] || break
+	done
+	http GET / -H 'Host: [::1' || rc=1
+	[ "$CODE" = 200 ] && rc=1
+	rm -rf "$d"
+	[ "$rc" -eq 0 ] || fail "Host $h: status $code, or '[::1' served"
+}
+
 # A host's directory that is a symbolic link within ROOT serves; one that
 # leads out of it does not.
 check_vhost_links() {

@@ -210,6 +210,8 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 	const struct param *pi = get(ps, "PATH_INFO");
 	const struct param *qs = params_get(ps, "QUERY_STRING");
 	char prefix[MAX_PATH] = "", path[MAX_PATH], buf[2 * MAX_PATH + 16];
+	static char joined[MAX_PATH];
+	struct param sn_joined;
 	const char *rest, *v, *why;
 	size_t i, pl = 0, snl, rl, vl;
 	int walk = pi == NULL, status;
@@ -264,6 +266,29 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 		return S_NOT_FOUND;
 	}
 	status = file_resolve(path, t);
+	/* lighttpd, for a prefix such as "/cgi-bin/", names the element
+	 * after it as the script and sends the rest as PATH_INFO: when that
+	 * is a directory, the walk goes on into PATH_INFO, as HTTP mode's
+	 * does (RFC 3875 §4.1.13: SCRIPT_NAME names the script itself,
+	 * §4.1.5: PATH_INFO is what follows it) */
+	if (status == 0 && S_ISDIR(t->st.st_mode) && !walk &&
+	    pi->value[0] == '/' && pl + pi->value_len < sizeof path &&
+	    (sn == NULL || sn->value_len + pi->value_len < sizeof joined)) {
+		memcpy(path + pl, pi->value, pi->value_len);
+		path[pl + pi->value_len] = '\0';
+		if (sn != NULL) {
+			memcpy(joined, sn->value, sn->value_len);
+			memcpy(joined + sn->value_len, pi->value, pi->value_len);
+			sn_joined = *sn;
+			sn_joined.value = joined;
+			sn_joined.value_len = sn->value_len + pi->value_len;
+			sn = &sn_joined;
+		}
+		pi = NULL;
+		walk = 1;
+		file_release(t);
+		status = plain_path(path) ? file_resolve(path, t) : S_NOT_FOUND;
+	}
 	if (status == 0 && S_ISDIR(t->st.st_mode))
 		status = S_NOT_FOUND;
 	if (status == 0 && t->path_info[0] != '\0' && !walk)

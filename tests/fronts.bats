@@ -472,6 +472,38 @@ check_activation() {
 	run_front_checks
 }
 
+# lighttpd takes the element after its "/cgi-bin/" prefix for the script
+# and sends the rest as PATH_INFO: a program in a subdirectory is found
+# by walking on, as HTTP mode and nginx find it.
+check_subdir_script() {
+	mkdir -p "$ROOT/cgi-bin/sub"
+	cp "$ROOT/cgi-bin/env.sh" "$ROOT/cgi-bin/sub/env.sh"
+	chmod -R go-w "$ROOT/cgi-bin/sub"
+	http GET '/cgi-bin/sub/env.sh/x/y?q=1'
+	assert_code 200
+	assert_env "SCRIPT_NAME=/cgi-bin/sub/env.sh"
+	assert_env "SCRIPT_FILENAME=$ROOT_REAL/cgi-bin/sub/env.sh"
+	assert_env "PATH_INFO=/x/y"
+	assert_env "PATH_TRANSLATED=$ROOT_REAL/x/y"
+	http GET /cgi-bin/sub/env.sh
+	assert_code 200
+	assert_env "SCRIPT_NAME=/cgi-bin/sub/env.sh"
+	refute_env PATH_INFO
+	http GET /cgi-bin/sub/
+	assert_code 404
+}
+
+@test "lighttpd FastCGI and SCGI: a program in a subdirectory of the prefix runs" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	start_front lighttpd-fastcgi
+	check_subdir_script
+	stop_front
+	stop_server
+	start_cgid listen "$(sock scgi)" --protocol scgi
+	start_front lighttpd-scgi
+	check_subdir_script
+}
+
 # --- FastCGI protocol, raw --------------------------------------------------
 
 # fcgi ACTION...  -- client.pl against cgid; transcript in $output,

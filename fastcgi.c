@@ -590,8 +590,11 @@ fastcgi_serve(int rfd, int wfd)
 		}
 		if (run() < 0)
 			break;
+		/* §5.1: with FCGI_KEEP_CONN the connection outlives the
+		 * request; FCGI_STDIN still on its way for it is ignored as
+		 * the record of a request no longer active (§3.3) */
 		fc.id = 0;
-		if (!fc.keep || !fc.stdin_done || fc.eof || fc.broken ||
+		if (!fc.keep || fc.eof || fc.broken ||
 		    ++nreq >= MAX_REQUESTS_PER_CONN)
 			break;
 	}

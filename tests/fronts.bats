@@ -598,6 +598,25 @@ assert_out_contains() {
 	assert_out_contains "Status: 404 Not Here"
 }
 
+@test "FastCGI: FCGI_KEEP_CONN: a request answered before its FCGI_STDIN came keeps the connection" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	# answered (404, and a program that reads no input) while the body
+	# is still on its way; its late records are dropped
+	fcgi begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/no-such param 1 CONTENT_LENGTH=5 \
+		params 1 wait 1 stdin 1 hello stdin-end 1 \
+		begin 2 1 1 param 2 SCRIPT_NAME=/cgi-bin/hello param 2 CONTENT_LENGTH=5 \
+		params 2 wait 2 stdin 2 hello stdin-end 2 \
+		begin 3 1 0 param 3 SCRIPT_NAME=/cgi-bin/echo.pl param 3 CONTENT_LENGTH=3 \
+		params 3 stdin 3 abc stdin-end 3
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	assert_output_line "END_REQUEST 2 app=0 protocol=0"
+	assert_output_line "END_REQUEST 3 app=0 protocol=0"
+	assert_output_line "EOF"
+	assert_out_contains "Status: 404 Not Found"
+	assert_out_contains "Hello from C"
+	assert_out_contains "X-Body-Length: 3"
+}
+
 @test "FastCGI: HEAD, 204 and 304 with a Content-Length end their stream, and the connection goes on" {
 	start_cgid listen "$(sock)" --protocol fastcgi
 	fcgi begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/nobody.sh param 1 REQUEST_METHOD=HEAD \

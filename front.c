@@ -373,9 +373,14 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 	}
 	if (vl > 0) {
 		env_add(e, "PATH_INFO", v, vl);
+		/* a DOCUMENT_ROOT may end in '/' (lighttpd's does), and
+		 * PATH_INFO starts with one (§4.1.5) */
+		for (i = dr != NULL ? dr->value_len : 0;
+		     i > 0 && dr->value[i - 1] == '/'; i--)
+			;
 		if (dr != NULL)
-			snprintf(buf, sizeof buf, "%.*s%.*s", (int)dr->value_len,
-			         dr->value, (int)vl, v);
+			snprintf(buf, sizeof buf, "%.*s%.*s", (int)i, dr->value,
+			         (int)vl, v);
 		else
 			snprintf(buf, sizeof buf, "%s%.*s", rl > 1 ? cfg.root_real : "",
 			         (int)vl, v);

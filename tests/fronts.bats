@@ -905,6 +905,17 @@ fcgi_status() {
 	[ "$(grep -c '^SERVER_SOFTWARE=' "$BODY")" -eq 1 ] || fail "SERVER_SOFTWARE twice"
 }
 
+@test "FastCGI: a DOCUMENT_ROOT ending in '/' (lighttpd's) gives PATH_TRANSLATED one '/'" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi begin 1 1 0 param 1 "DOCUMENT_ROOT=$ROOT_REAL/" \
+		param 1 SCRIPT_NAME=/cgi-bin/env.sh param 1 PATH_INFO=/a/b \
+		param 1 "SCRIPT_FILENAME=$ROOT_REAL/cgi-bin/env.sh" params 1 stdin-end 1
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	BODY=$BATS_TEST_TMPDIR/out
+	assert_env "PATH_INFO=/a/b"
+	assert_env "PATH_TRANSLATED=$ROOT_REAL/a/b"
+}
+
 @test "FastCGI: more variables than MAX_ENV: 431" {
 	start_cgid listen "$(sock)" --protocol fastcgi
 	local -a a=(begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/env.sh)

@@ -58,14 +58,16 @@ daemon() {
 	wait_listen "$PORT"
 }
 
-# listen_daemon CGID OPTIONS  -- cgid -l 127.0.0.1:PORT
+# listen_daemon CGID OPTIONS  -- cgid -l 127.0.0.1:PORT; started through
+# the command in the array WRAP when the caller sets one
 listen_daemon() {
 	PORT=$(free_port)
 	HOST=127.0.0.1
 	LOG=$BATS_TEST_TMPDIR/cgid.log
 	: >"$LOG"
 	cgid_opts
-	launch "$CGID" -l "127.0.0.1:$PORT" "${OPTS[@]}" --env "MARK_DIR=$MARKS" "$@" "$ROOT"
+	launch "${WRAP[@]}" "$CGID" -l "127.0.0.1:$PORT" "${OPTS[@]}" \
+		--env "MARK_DIR=$MARKS" "$@" "$ROOT"
 	wait_listen "$PORT"
 }
 
@@ -810,14 +812,8 @@ make_chroot() {
 	# Only root may raise a hard limit: as nobody, the default nofile of
 	# 1024 cannot be set over an inherited 256, which is tighter anyway.
 	need_root
-	PORT=$(free_port)
-	HOST=127.0.0.1
-	LOG=$BATS_TEST_TMPDIR/cgid.log
-	: >"$LOG"
-	cgid_opts
-	launch prlimit --nofile=256:256 "$CGID" -l "127.0.0.1:$PORT" "${OPTS[@]}" \
-		--user nobody "$ROOT"
-	wait_listen "$PORT"
+	local -a WRAP=(prlimit --nofile=256:256)
+	listen_daemon --user nobody
 	http GET /cgi-bin/ids
 	assert_code 200
 	assert_value limit-nofile "256 256"

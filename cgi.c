@@ -616,7 +616,8 @@ flush_out(int fd, struct obuf *o, size_t *off)
 	ssize_t n;
 
 	while (*off < o->len) {
-		n = send(fd, o->p + *off, o->len - *off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = sendto(fd, o->p + *off, o->len - *off, MSG_NOSIGNAL | MSG_DONTWAIT,
+		           NULL, 0);
 		if (n < 0 && errno == ENOTSOCK)
 			n = write(fd, o->p + *off, o->len - *off);
 		if (n > 0)
@@ -656,7 +657,7 @@ close_inherited(const struct rlimit *nofile)
 			for (off = 0; off < n; off += reclen) {
 				const char *name = buf + off + 19;
 				char *end;
-				long fd = strtol(name, &end, 10);
+				long long fd = strtoll(name, &end, 10);
 
 				memcpy(&reclen, buf + off + 16, sizeof reclen);
 				if (*end == '\0' && end != name && fd > 2 &&
@@ -844,8 +845,8 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 		if (o.len > ooff && (o.len != o_tried || cli_ready ||
 		                     now - last_try >= 1000)) {
 			last_try = now;
-			n = send(f->out_fd, o.p + ooff, o.len - ooff,
-			         MSG_NOSIGNAL | MSG_DONTWAIT);
+			n = sendto(f->out_fd, o.p + ooff, o.len - ooff,
+			           MSG_NOSIGNAL | MSG_DONTWAIT, NULL, 0);
 			if (n < 0 && errno == ENOTSOCK)
 				n = write(f->out_fd, o.p + ooff, o.len - ooff);
 			if (n > 0) {

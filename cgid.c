@@ -58,7 +58,7 @@ struct config cfg;
 
 /* '\t' stands for the padding to the descriptions' column (a new line
  * first when the option is longer), and an option's line starts without
- * its indent: print_usage puts both back. */
+ * its indent: print_text puts both back. */
 static const char usage[] =
 "usage: cgid [OPTIONS] ROOT\n"
 "Serve documents and CGI programs from ROOT, over the connection a\n"
@@ -108,11 +108,11 @@ static const char usage[] =
 "-V, --version\tshow the version\n";
 
 static void
-print_usage(void)
+print_text(const char *text)
 {
 	int col = 0;
 
-	for (const char *p = usage; *p != '\0'; p++) {
+	for (const char *p = text; *p != '\0'; p++) {
 		if (col == 0 && *p == '-') {
 			/* "  -x, --long" or "      --long" */
 			int indent = p[1] == '-' ? 6 : 2;
@@ -142,10 +142,13 @@ die_status(int status, const char *what, const char *arg)
 
 	if (arg == NULL)
 		arg = "";
-	if (log_stderr_ok())
-		fprintf(stderr, "cgid: %s%s%s\n%s", what, sep, arg,
-		        status == 2 ? "Try 'cgid --help'.\n" : "");
-	else
+	if (log_stderr_ok()) {
+		char msg[1024];
+		int n = snprintf(msg, sizeof msg, "cgid: %s%s%s\n%s", what,
+		                 sep, arg, status == 2 ? "Try 'cgid --help'.\n" : "");
+		if (n > 0)
+			write(2, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg);
+	} else
 		log_error("%s%s%s", what, sep, arg);
 	exit(status);
 }
@@ -1173,7 +1176,7 @@ accept_loop(const int *fds, int n)
 	/* sd_watchdog_enabled(3): WATCHDOG_USEC, for us if WATCHDOG_PID is */
 	if ((v = getenv("WATCHDOG_USEC")) != NULL &&
 	    ((v = getenv("WATCHDOG_PID")) == NULL ||
-	     strtol(v, NULL, 10) == (long)getpid()))
+	     strtoll(v, NULL, 10) == (long)getpid()))
 		watchdog_ms = strtoll(getenv("WATCHDOG_USEC"), NULL, 10) / 2000;
 	unsetenv("WATCHDOG_USEC");
 	unsetenv("WATCHDOG_PID");
@@ -1382,7 +1385,7 @@ listen_on(const char *spec)
 	socklen_t len;
 	int fd, one = 1, defer = DEFER_ACCEPT_S;
 	char *end;
-	long pn;
+	long long pn;
 
 	if (strncmp(spec, "unix:", 5) == 0)
 		return listen_unix(spec);
@@ -1399,7 +1402,7 @@ listen_on(const char *spec)
 		host[hl] = '\0';
 		port = colon + 1;
 	}
-	pn = strtol(port, &end, 10);
+	pn = strtoll(port, &end, 10);
 	if (*port == '\0' || *end != '\0' || pn < 0 || pn > 65535)
 		die_usage("invalid port in --listen", spec);
 	if (strchr(host, ':')) {
@@ -1782,17 +1785,17 @@ main(int argc, char **argv)
 			break;
 		case 'O': {
 			char *end;
-			long m = strtol(optarg, &end, 8);
+			long long m = strtoll(optarg, &end, 8);
 			if (*optarg == '\0' || *end != '\0' || m < 0 || m > 0777)
 				die_usage("invalid --socket-mode", optarg);
 			socket_mode = (int)m;
 			break;
 		}
 		case 'h':
-			print_usage();
+			print_text(usage);
 			return 0;
 		case 'V':
-			puts("cgid " CGID_VERSION);
+			print_text("cgid " CGID_VERSION "\n");
 			return 0;
 		case ':':
 			die_usage("option needs an argument", argv[optind - 1]);
@@ -1810,9 +1813,9 @@ main(int argc, char **argv)
 
 	/* Activation: find the connection or the listening sockets. */
 	v = getenv("LISTEN_PID");
-	if (v != NULL && strtol(v, NULL, 10) == (long)getpid() &&
+	if (v != NULL && strtoll(v, NULL, 10) == (long)getpid() &&
 	    (v = getenv("LISTEN_FDS")) != NULL) {
-		int n = (int)strtol(v, NULL, 10);
+		int n = (int)strtoll(v, NULL, 10);
 		if (n < 1 || n > MAX_LISTEN)
 			die("unusable LISTEN_FDS", v);
 		/* fds holds these and the -l sockets */

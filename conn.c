@@ -351,7 +351,7 @@ conn_write(struct conn *c, const void *p, size_t n)
 	ssize_t w;
 
 	while (n > 0) {
-		w = c->is_socket ? send(c->wfd, s, n, MSG_NOSIGNAL)
+		w = c->is_socket ? sendto(c->wfd, s, n, MSG_NOSIGNAL, NULL, 0)
 		                 : write(c->wfd, s, n);
 		if (w > 0) {
 			s += w;

@@ -67,7 +67,7 @@ const char *
 http_pair(const char *pairs, const char *key)
 {
 	for (const char *p = pairs; *p != '\0'; p += strlen(p) + 1) {
-		int hit = strcasecmp(p, key) == 0;
+		int hit = strncasecmp(p, key, strlen(p) + 1) == 0;
 		p += strlen(p) + 1;
 		if (hit)
 			return p;

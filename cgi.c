@@ -178,7 +178,12 @@ env_add_headers(struct env *e, const struct request *req)
 			name[5 + k] = ch == '-' ? '_' : (char)(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
 		}
 		name[5 + k] = '\0';
-		env_add(e, name, h->value, h->value_len);
+		/* RFC 9112 §3.2.2: with an absolute-form target the
+		 * authority stands for Host, which is ignored (host_s). */
+		if (h->name_len == 4 && strncasecmp(h->name, "Host", 4) == 0)
+			env_add(e, name, req->host_s, req->host_len);
+		else
+			env_add(e, name, h->value, h->value_len);
 		for (j = i + 1; j < req->nheaders && !e->overflow; j++) {
 			const struct header *r = &req->headers[j];
 			if (r->name_len == h->name_len &&

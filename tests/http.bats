@@ -768,7 +768,7 @@ settled() { "$SETTLE" "$1"; }
 	refute_body_contains REQUEST_METHOD=
 }
 
-@test "absolute-form request target: served, and its authority is SERVER_NAME" {
+@test "absolute-form request target: served, and its authority is SERVER_NAME and HTTP_HOST" {
 	start_server listen
 	raw 'GET http://example.test/hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'
 	assert_code 200
@@ -778,6 +778,12 @@ settled() { "$SETTLE" "$1"; }
 	assert_env SERVER_NAME=example.test
 	assert_env SCRIPT_NAME=/cgi-bin/env.sh
 	assert_env QUERY_STRING=q=1
+	# RFC 9112 §3.2.2: the Host field is ignored, its variable too
+	raw 'GET http://example.test:81/cgi-bin/env.sh HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n'
+	assert_code 200
+	assert_env HTTP_HOST=example.test:81
+	assert_env SERVER_NAME=example.test
+	refute_body_contains other.test
 }
 
 @test "an invalid Host or authority (RFC 9112 §3.2): 400 and no program runs; IP literals and ports pass" {

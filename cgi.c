@@ -901,7 +901,15 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 				 * both; -4: for the pipe */
 				in_ready = n == -4;
 				pipe_full = splice_in;
-			} else if (errno == EPIPE && splice_in) {
+			} else if (n == -5 && !head_done) {
+				/* RFC 9112 §8: an incomplete request; a client
+				 * that only shut down its side reads the 400 */
+				log_error("%s: client ended the request body early",
+				          s->log_name);
+				f->error(f->ctx, S_BAD_REQUEST);
+				result = CGI_CLOSE;
+				goto done;
+			} else if (n != -5 && errno == EPIPE && splice_in) {
 				/* the script stopped reading its input (what
 				 * the client still has to send, the front end
 				 * counts and does not take for a request) */

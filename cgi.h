@@ -102,7 +102,8 @@ struct cgi_front {
 	int in_fd;                 /* where the body comes from, -1 for none */
 	int out_fd;                /* where the response goes */
 	/* Read up to n body bytes; 0 when the body is complete, -1 on error,
-	 * -2 when nothing is available yet. */
+	 * -2 when nothing is available yet, -5 when the peer ended its side
+	 * before the body's end (it may still read an answer). */
 	ssize_t (*body_read)(void *ctx, char *buf, size_t n);
 	/* Optional: move body bytes into the script's stdin pipe fd without
 	 * a copy through user space; returns as body_read, and -3 when it

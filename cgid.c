@@ -370,10 +370,13 @@ spool_chunked(struct conn *c, struct request *req, int *status)
 			c->start = c->end = c->floor;
 			if (left > TIMEOUT_IO_MS)
 				left = TIMEOUT_IO_MS;
-			if (left <= 0 || conn_fill(c, (int)left) <= 0) {
-				log_error("request body: client closed, stalled or "
-				          "too slow");
-				*status = S_REQUEST_TIMEOUT;
+			r = left > 0 ? conn_fill(c, (int)left) : -1;
+			if (r <= 0) {
+				/* RFC 9112 §8: incomplete (400), or too slow */
+				log_error(r == 0 ? "request body: client ended it early"
+				                 : "request body: client failed, stalled "
+				                   "or too slow");
+				*status = r == 0 ? S_BAD_REQUEST : S_REQUEST_TIMEOUT;
 				goto fail;
 			}
 		}

@@ -295,9 +295,9 @@ conn_read_body(struct conn *c, char *buf, size_t n, long long *left)
 		*left -= r;
 		return r;
 	}
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return -2;
-	return -1;
+	if (r == 0)
+		return -5;
+	return errno == EAGAIN || errno == EINTR ? -2 : -1;
 }
 
 #ifndef CGID_NO_SPLICE
@@ -333,10 +333,8 @@ conn_splice_body(struct conn *c, int pipe_fd, long long *left)
 	} else {
 		r = splice(c->rfd, NULL, pipe_fd, NULL, n,
 		           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (r == 0) {
-			errno = ECONNRESET; /* closed before the body's end */
-			return -1;
-		}
+		if (r == 0)
+			return -5;
 	}
 	if (r > 0)
 		*left -= r;

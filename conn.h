@@ -50,14 +50,15 @@ ssize_t conn_fill(struct conn *c, int timeout_ms);
 /* Drop consumed input and move the rest down to the floor. */
 void conn_compact(struct conn *c);
 /* Read up to n bytes of a body of which *left remain, buffered input
- * first: bytes read, 0 when none remain, -2 when none are there yet, -1
- * when the client closed or failed. */
+ * first: bytes read, 0 when none remain, -2 when none are there yet, -5
+ * when the client ended its side before the body's end, -1 when it
+ * failed. */
 ssize_t conn_read_body(struct conn *c, char *buf, size_t n, long long *left);
 /* Move body bytes into the pipe pipe_fd without copying them through
  * user space: bytes moved, 0 when none remain, -2 when the client has
  * sent none or the pipe is full (splice does not say which), -4 when the
- * pipe is full, -1 when the client closed or failed (errno EPIPE: the
- * pipe's reader is gone), -3 when the descriptors cannot be spliced (use
+ * pipe is full, -5 as conn_read_body, -1 when the client failed (errno
+ * EPIPE: the pipe's reader is gone), -3 when the descriptors cannot be spliced (use
  * conn_read_body). */
 ssize_t conn_splice_body(struct conn *c, int pipe_fd, long long *left);
 /* Write all of p; -1 on error or no progress within TIMEOUT_IO_MS. */

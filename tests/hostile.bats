@@ -276,7 +276,7 @@ slow_clients() {
 			} elsif ($kind eq "idle") {
 				syswrite($s, "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
 			} elsif ($kind eq "trickle-cl") {
-				syswrite($s, "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+				syswrite($s, "POST /cgi-bin/echo.pl HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
 				$k{drip} = "b" x 1000;
 			} elsif ($kind eq "trickle-ch") {
 				syswrite($s, "POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -563,6 +563,20 @@ reset_client() {
 	HALF_CLOSE=1 raw_file "$(request_file 'GET /cgi-bin/bad-hang.sh HTTP/1.0\r\n\r\n')"
 	[ ! -s "$RAW" ] || fail "a response came: $(head -c 200 "$RAW")"
 	wait_log 'bad-hang\.sh: client went away'
+	check_invariants 4
+}
+
+# RFC 9112 §8: a body cut short by the client's half-close is an
+# incomplete request; the client can still read the answer.
+@test "a request body cut short by a half-close: 400, for a Content-Length and a chunked body" {
+	start_listen --cgi-timeout 60 --cgi-idle-timeout 60
+	HALF_CLOSE=1 raw_file "$(request_file 'POST /cgi-bin/echo.pl HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b')"
+	assert_code 400
+	refute_body_contains 'only ten'
+	wait_log 'echo\.pl: client ended the request body early'
+	HALF_CLOSE=1 raw_file "$(request_file 'POST /cgi-bin/cat.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\na\r\nonly ten b\r\n')"
+	assert_code 400
+	wait_log 'request body: client ended it early'
 	check_invariants 4
 }
 

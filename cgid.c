@@ -1804,7 +1804,7 @@ main(int argc, char **argv)
 			die_usage("option needs an argument", argv[optind - 1]);
 			break;
 		default:
-			die_usage("unknown option", argv[optind - 1]);
+			die_usage("invalid option", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)

@@ -63,11 +63,21 @@ assert_error_response() {
 	[ "${stderr%%$'\n'*}" = "cgid: too many arguments" ] || fail "message: $stderr"
 }
 
-@test "unknown option: exit status 2 and a message on stderr" {
+@test "an unknown option: exit status 2 and a message on stderr" {
 	run_cgid --bogus "$ROOT"
 	[ "$status" -eq 2 ] || fail "exit status $status"
 	[ -n "$stderr" ] || fail "nothing on stderr"
 	[ -z "$output" ] || fail "something on stdout: $output"
+}
+
+@test "a value given to an option that takes none: exit status 2, the option named" {
+	local args
+	for args in --allow-root=1 --https= --bogus=1; do
+		run_cgid "$args" "$ROOT"
+		[ "$status" -eq 2 ] || fail "exit status $status for $args"
+		[ "${stderr%%$'\n'*}" = "cgid: invalid option: $args" ] ||
+			fail "for $args: $stderr"
+	done
 }
 
 @test "unknown option with -l: exit status 2, nothing served" {

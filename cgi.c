@@ -411,6 +411,9 @@ cgi_parse_head(const char *buf, size_t len, struct cgi_head *h)
 		} else if (field_is(p, (size_t)(colon - p), "Content-Type")) {
 			if (h->content_type != NULL)
 				return head_fail(h, "more than one Content-Type");
+			/* §6.3.1: a media-type (RFC 9110 §8.3.1), never empty */
+			if (ve == v)
+				return head_fail(h, "empty Content-Type");
 			h->content_type = v;
 			h->content_type_len = (size_t)(ve - v);
 		} else if (field_is(p, (size_t)(colon - p), "Content-Length")) {

@@ -474,6 +474,17 @@ EOF
 	assert_body T3-HOP-BODY
 }
 
+@test "a script's empty Content-Type: 502, nothing of it relayed" {
+	make_script empty-type.sh '#!/bin/sh' 'printf "Content-Type:\\nX-Mark: EMPTY-TYPE\\n\\nEMPTY-TYPE-BODY"'
+	start_server listen
+	http GET /cgi-bin/empty-type.sh
+	assert_code 502
+	refute_body_contains EMPTY-TYPE
+	wait_log 'empty Content-Type'
+	http GET /cgi-bin/env.sh
+	assert_code 200
+}
+
 @test "a script's Date field is replaced by the server's" {
 	start_server listen
 	http GET '/cgi-bin/t3-resp.sh?date'

@@ -711,24 +711,29 @@ file_list(struct conn *c, const struct request *req)
 	while ((d = readdir(dir)) != NULL) {
 		size_t l = strlen(d->d_name);
 		int is_dir = d->d_type == DT_DIR;
-		if (d->d_name[0] == '.')
-			continue; /* hidden elements are never served */
+		/* hidden elements are never served, nor are FIFOs, sockets
+		 * and devices (403 or 404): none is listed */
+		if (d->d_name[0] == '.' ||
+		    (d->d_type != DT_DIR && d->d_type != DT_REG &&
+		     d->d_type != DT_LNK && d->d_type != DT_UNKNOWN))
+			continue;
 		if (d->d_type == DT_LNK || d->d_type == DT_UNKNOWN) {
 			/* listed as what a lookup finds, and not at all
 			 * where it refuses (a link out of the root, or to
-			 * nothing) */
+			 * nothing, or to no directory or regular file) */
 			struct stat st;
 			int lfd = snprintf(link, sizeof link, "%s%s",
 			                   req->path + 1, d->d_name) <
 			                  (int)sizeof link
 			          ? open_beneath(cfg.root_fd, link, O_PATH) : -1;
-			if (lfd < 0 || fstat(lfd, &st) < 0) {
-				if (lfd >= 0)
-					close(lfd);
+			if (lfd < 0)
 				continue;
-			}
-			is_dir = S_ISDIR(st.st_mode);
+			if (fstat(lfd, &st) < 0)
+				st.st_mode = 0;
 			close(lfd);
+			if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+				continue;
+			is_dir = S_ISDIR(st.st_mode);
 		}
 		memcpy(entry, d->d_name, l);
 		if (is_dir)

@@ -887,6 +887,27 @@ settled() { "$SETTLE" "$1"; }
 	refute_body_contains dangling
 }
 
+@test "--list-dirs: FIFOs, sockets and links to them are not listed, as they are not served" {
+	local d=$ROOT/special
+	mkdir -p "$d"
+	printf 'x\n' >"$d/plain.txt"
+	mkfifo "$d/fifo"
+	perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Local => $ARGV[0], Listen => 1) or die "$!\n"' "$d/sock"
+	ln -s fifo "$d/to-fifo"
+	start_server listen --list-dirs
+	local rc=0 f
+	http GET /special/ || rc=$?
+	[ "$rc" -eq 0 ] || fail "no listing"
+	assert_code 200
+	assert_body_contains '<a href="./plain.txt">plain.txt</a>'
+	for f in fifo sock to-fifo; do
+		refute_body_contains "\"./$f\"" || fail "$f listed"
+		http GET "/special/$f"
+		assert_code_in 403 404 || fail "for $f"
+	done
+	rm -rf "$d"
+}
+
 # RFC 9110 §13.1.1, §13.1.2: a listing is a current representation with
 # no entity-tag, so "*" alone matches it.
 @test "--list-dirs: a listing answers If-Match with 412 unless it is *, and If-None-Match: * with 304" {

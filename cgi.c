@@ -311,6 +311,12 @@ cgi_permitted(const struct stat *st, int interpreted, const char **why)
 		*why = "setuid root";
 		return S_FORBIDDEN;
 	}
+	/* decided here, before a 100 Continue invites the body */
+	if (geteuid() == 0 && !cfg.allow_root) {
+		*why = "refusing to run a script as root (use --user, or "
+		       "--allow-root)";
+		return S_INTERNAL_SERVER_ERROR;
+	}
 	return 0;
 }
 
@@ -767,12 +773,6 @@ cgi_run(const struct cgi_script *s, char *const envp[], struct cgi_front *f)
 	pid_t pid;
 	ssize_t n;
 
-	if (geteuid() == 0 && !cfg.allow_root) {
-		log_error("%s: refusing to run a script as root (use --user, "
-		          "or --allow-root)", s->log_name);
-		f->error(f->ctx, S_INTERNAL_SERVER_ERROR);
-		return CGI_CLOSE;
-	}
 	if (pipe2(err, O_CLOEXEC) < 0)
 		goto spawn_fail;
 	if (pipe2(out, O_CLOEXEC) < 0)

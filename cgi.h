@@ -46,7 +46,8 @@ void cgi_env_http(struct env *e, const struct request *req,
 
 /* The interpreter configured for a file name, or NULL. */
 const char *cgi_interpreter(const char *name, size_t len);
-/* May the file run as a program?  0, or 403 with the reason in *why. */
+/* May the file run as a program?  0, or the status (403; 500 as root
+ * without --allow-root) with the reason in *why. */
 struct stat;
 int cgi_permitted(const struct stat *st, int interpreted, const char **why);
 /* Every signal to its default action (a listener does it once at its

@@ -425,6 +425,10 @@ assert_error_response() {
 	assert_code 500
 	refute_body_contains "Hello from C"
 	wait_log 'error: .*root'
+	# RFC 9110 §10.1.1: decided from the head, so no 100 Continue first
+	raw 'POST /cgi-bin/hello HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\nConnection: close\r\n\r\n'
+	assert_code 500
+	! grep -aq '100 Continue' "$RAW" || fail "100 Continue before the refusal"
 }
 
 @test "CGI working directory is the script's directory" {

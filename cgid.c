@@ -335,48 +335,29 @@ respond_status(struct conn *c, const struct request *req, int status)
 }
 
 /* Spool a chunked request body into an unlinked file (RFC 3875 §4.2
- * wants CONTENT_LENGTH).  Returns the fd, or -1 with *status set. */
+ * wants CONTENT_LENGTH): 0 with *fd the file (-1 for an empty body), or
+ * the status to answer. */
 static int
-spool_chunked(struct conn *c, struct request *req, int *status)
+spool_chunked(struct conn *c, struct request *req, int *fd)
 {
 	struct chunked ch = {0};
-	long long start = now_us() / 1000;
-	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char tmpl[MAX_PATH];
-	long long total = 0;
+	struct spool sp;
 	ssize_t r;
 	size_t len;
-	int fd;
+	int status;
 
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0 && (size_t)snprintf(tmpl, sizeof tmpl, "%s/cgid-body-XXXXXX",
-	                               dir) < sizeof tmpl) {
-		fd = mkostemp(tmpl, O_CLOEXEC);
-		if (fd >= 0)
-			unlink(tmpl);
-	}
-	if (fd < 0) {
-		log_error("cannot create a file for the request body: %s",
-		          strerror(errno));
-		*status = S_INTERNAL_SERVER_ERROR;
-		return -1;
-	}
+	spool_start(&sp);
 	for (;;) {
 		if (c->end == c->start) {
-			/* each read waits TIMEOUT_IO_MS at most, and the whole
-			 * body may take TIMEOUT_BODY_MS + 1 s per BODY_MIN_RATE */
-			long long left = start + TIMEOUT_BODY_MS +
-			                 total * 1000 / BODY_MIN_RATE - now_us() / 1000;
 			c->start = c->end = c->floor;
-			if (left > TIMEOUT_IO_MS)
-				left = TIMEOUT_IO_MS;
-			r = left > 0 ? conn_fill(c, (int)left) : -1;
+			r = spool_wait(&sp);
+			r = r > 0 ? conn_fill(c, (int)r) : -1;
 			if (r <= 0) {
 				/* RFC 9112 §8: incomplete (400), or too slow */
 				log_error(r == 0 ? "request body: client ended it early"
 				                 : "request body: client failed, stalled "
 				                   "or too slow");
-				*status = r == 0 ? S_BAD_REQUEST : S_REQUEST_TIMEOUT;
+				status = r == 0 ? S_BAD_REQUEST : S_REQUEST_TIMEOUT;
 				goto fail;
 			}
 		}
@@ -384,36 +365,27 @@ spool_chunked(struct conn *c, struct request *req, int *status)
 		r = http_chunked_decode(&ch, c->buf + c->start, &len);
 		if (r == -1) {
 			log_error("bad chunked body: %s", ch.reason);
-			*status = S_BAD_REQUEST;
+			status = S_BAD_REQUEST;
 			goto fail;
 		}
-		total += (long long)len;
 		/* a chunk announced larger than the room left is refused
 		 * before its bytes come */
-		if (total > cfg.max_body ||
-		    ch.remaining > (uint64_t)(cfg.max_body - total)) {
-			log_error("request body larger than %lld bytes", cfg.max_body);
-			*status = S_CONTENT_TOO_LARGE;
+		status = spool_write(&sp, c->buf + c->start, len, ch.remaining);
+		if (status != 0)
 			goto fail;
-		}
-		if (len > 0 && write(fd, c->buf + c->start, len) != (ssize_t)len) {
-			log_error("cannot spool the request body: %s", strerror(errno));
-			*status = S_INTERNAL_SERVER_ERROR;
-			goto fail;
-		}
 		if (r >= 0) {
 			c->start += (size_t)r;
 			break;
 		}
 		c->start = c->end;
 	}
-	lseek(fd, 0, SEEK_SET);
-	req->content_length = total;
+	*fd = spool_done(&sp);
+	req->content_length = sp.total;
 	req->chunked = 0;
-	return fd;
+	return 0;
 fail:
-	close(fd);
-	return -1;
+	close(sp.fd); /* -1 for none: harmless */
+	return status;
 }
 
 static int __attribute__((noinline))
@@ -454,11 +426,8 @@ run_cgi(struct conn *c, struct request *req, struct target *t, char *redirect)
 	    c->end == c->start &&
 	    conn_write(c, "HTTP/1.1 100 Continue\r\n\r\n", 25) < 0)
 		return -1;
-	if (req->chunked) {
-		s.stdin_fd = spool_chunked(c, req, &status);
-		if (s.stdin_fd < 0)
-			return respond_status(c, req, status);
-	}
+	if (req->chunked && (status = spool_chunked(c, req, &s.stdin_fd)) != 0)
+		return respond_status(c, req, status);
 	hc.body_left = req->content_length > 0 && s.stdin_fd < 0
 	               ? req->content_length : 0;
 	if (hc.body_left == 0) {

@@ -342,6 +342,67 @@ conn_splice_body(struct conn *c, int pipe_fd, long long *left)
 }
 #endif
 
+void
+spool_start(struct spool *sp)
+{
+	sp->fd = -1;
+	sp->start = now_ms();
+	sp->total = 0;
+}
+
+int
+spool_wait(const struct spool *sp)
+{
+	long long left = sp->start + TIMEOUT_BODY_MS +
+	                 sp->total * 1000 / BODY_MIN_RATE - now_ms();
+
+	return left > TIMEOUT_IO_MS ? TIMEOUT_IO_MS : (int)left;
+}
+
+int
+spool_write(struct spool *sp, const char *p, size_t n, uint64_t more)
+{
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char tmpl[MAX_PATH];
+
+	/* more announced than the room left is refused before it comes */
+	if (n > (uint64_t)(cfg.max_body - sp->total) ||
+	    more > (uint64_t)(cfg.max_body - sp->total) - n) {
+		log_error("request body larger than %lld bytes", cfg.max_body);
+		return S_CONTENT_TOO_LARGE;
+	}
+	if (n == 0)
+		return 0;
+	if (sp->fd < 0) {
+		sp->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (sp->fd < 0 &&
+		    (size_t)snprintf(tmpl, sizeof tmpl, "%s/cgid-body-XXXXXX",
+		                     dir) < sizeof tmpl) {
+			sp->fd = mkostemp(tmpl, O_CLOEXEC);
+			if (sp->fd >= 0)
+				unlink(tmpl);
+		}
+		if (sp->fd < 0) {
+			log_error("cannot create a file for the request body: %s",
+			          strerror(errno));
+			return S_INTERNAL_SERVER_ERROR;
+		}
+	}
+	if (write(sp->fd, p, n) != (ssize_t)n) {
+		log_error("cannot spool the request body: %s", strerror(errno));
+		return S_INTERNAL_SERVER_ERROR;
+	}
+	sp->total += (long long)n;
+	return 0;
+}
+
+int
+spool_done(struct spool *sp)
+{
+	lseek(sp->fd, 0, SEEK_SET); /* none for an empty body: harmless */
+	return sp->fd;
+}
+
 int
 conn_write(struct conn *c, const void *p, size_t n)
 {

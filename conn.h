@@ -7,6 +7,7 @@
 #define CONN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cgid.h"
@@ -61,6 +62,31 @@ ssize_t conn_read_body(struct conn *c, char *buf, size_t n, long long *left);
  * EPIPE: the pipe's reader is gone), -3 when the descriptors cannot be spliced (use
  * conn_read_body). */
 ssize_t conn_splice_body(struct conn *c, int pipe_fd, long long *left);
+/*
+ * A request body whose length nobody announced (a chunked body),
+ * spooled into an unlinked file: RFC 3875 §4.1.2 and §4.2 want
+ * CONTENT_LENGTH for a request with a body, and many programs read
+ * exactly that many bytes.  The file is created with the first bytes,
+ * so an empty body needs none.
+ */
+struct spool {
+	int fd;                    /* the file, -1 before the first bytes */
+	long long start;           /* when the body began, in ms */
+	long long total;           /* bytes spooled */
+};
+void spool_start(struct spool *sp);
+/* How long the next read of the body may wait, in ms: TIMEOUT_IO_MS at
+ * most, and the whole body gets TIMEOUT_BODY_MS plus a second per
+ * BODY_MIN_RATE bytes; <= 0 when it is too slow (408). */
+int spool_wait(const struct spool *sp);
+/* Append n bytes of the body, of which at least more bytes are still
+ * announced: 0, or (logged) 413 past cfg.max_body, 500 when the file
+ * cannot be created or written. */
+int spool_write(struct spool *sp, const char *p, size_t n, uint64_t more);
+/* The body is complete: the file rewound for the program's stdin, or -1
+ * when the body is empty. */
+int spool_done(struct spool *sp);
+
 /* Write all of p; -1 on error or no progress within TIMEOUT_IO_MS. */
 int conn_write(struct conn *c, const void *p, size_t n);
 /*

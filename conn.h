@@ -63,11 +63,11 @@ ssize_t conn_read_body(struct conn *c, char *buf, size_t n, long long *left);
  * conn_read_body). */
 ssize_t conn_splice_body(struct conn *c, int pipe_fd, long long *left);
 /*
- * A request body whose length nobody announced (a chunked body),
- * spooled into an unlinked file: RFC 3875 §4.1.2 and §4.2 want
- * CONTENT_LENGTH for a request with a body, and many programs read
- * exactly that many bytes.  The file is created with the first bytes,
- * so an empty body needs none.
+ * A request body whose length nobody announced (a chunked body in HTTP
+ * mode, a FastCGI body without CONTENT_LENGTH), spooled into an unlinked
+ * file: RFC 3875 §4.1.2 and §4.2 want CONTENT_LENGTH for a request with
+ * a body, and many programs read exactly that many bytes.  The file is
+ * created with the first bytes, so an empty body needs none.
  */
 struct spool {
 	int fd;                    /* the file, -1 before the first bytes */

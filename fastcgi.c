@@ -18,6 +18,11 @@
  * record the protocol does not allow closes the connection, and the log
  * says why.
  *
+ * Without CONTENT_LENGTH, the FCGI_STDIN stream is read whole into a
+ * file before the script starts (front.c), so that the script is told
+ * the body's length (RFC 3875 §4.1.2; a Responder reads at most
+ * CONTENT_LENGTH bytes of FCGI_STDIN, §6.2).
+ *
  * Input is read into one buffer that holds at least one record of the
  * largest size (64 KiB of content and 255 of padding), and a record is
  * consumed only once it has been handled, so the body can be handed to
@@ -300,11 +305,10 @@ fc_body_read(void *proto, char *buf, size_t n)
 			fc.stdin_off = 0;
 		}
 		fc.stdin_total += (long long)m;
-		if ((fc.content_length >= 0 && fc.stdin_total > fc.content_length) ||
-		    fc.stdin_total > cfg.max_body) {
-			log_error("FastCGI: FCGI_STDIN longer than %s",
-			          fc.content_length >= 0 ? "CONTENT_LENGTH"
-			                                 : "--max-body");
+		/* without CONTENT_LENGTH the body is spooled, and the spool
+		 * holds it to --max-body (front.c) */
+		if (fc.content_length >= 0 && fc.stdin_total > fc.content_length) {
+			log_error("FastCGI: FCGI_STDIN longer than CONTENT_LENGTH");
 			fc.broken = 1;
 			return -1;
 		}

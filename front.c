@@ -12,6 +12,11 @@
  * then decide: --cgi-dir/--cgi-ext select the program, and it must be a
  * regular file, executable, writable by its owner alone (403 otherwise).
  *
+ * The body.  With a CONTENT_LENGTH it is relayed to the program as it
+ * comes; without one (FastCGI, a front that does not know the length)
+ * it is spooled into a file first, so that the program can be told its
+ * length (spool_body).
+ *
  * The environment (RFC 3875 §4.1) is built from scratch.  The front's
  * parameters are its meta-variables and pass, but for: the variables cgid
  * sets itself (the script's names and paths, CONTENT_LENGTH, PATH,
@@ -195,9 +200,68 @@ plain_path(const char *p)
 }
 
 /*
+ * A body whose length the front server does not know (nginx with
+ * fastcgi_request_buffering off and a chunked upload sends FastCGI no
+ * CONTENT_LENGTH, and the FCGI_STDIN stream simply ends with its empty
+ * record, FastCGI §3.3): RFC 3875 §4.1.2 and §4.2 want CONTENT_LENGTH
+ * for a request with a body (as FastCGI §6.2 has a Responder read at
+ * most CONTENT_LENGTH bytes of FCGI_STDIN), and many programs read
+ * exactly that many bytes and nothing when it is missing.  So the whole
+ * body is read first, into an unlinked file that becomes the program's
+ * stdin, as HTTP mode does with a chunked body, and fr->content_length
+ * is its length (0 for an empty body, which needs no file, and gets no
+ * CONTENT_LENGTH, as a request without a body in HTTP mode).
+ * Management records and ABORT_REQUEST are handled by body_read as
+ * while a body is relayed.  Returns 0, the status to answer (413 past
+ * --max-body, 408 when too slow), or -1 when the front server closed the
+ * connection or aborted the request: no answer (after ABORT_REQUEST,
+ * END_REQUEST alone, §5.4).
+ */
+static int
+spool_body(struct front *fr, const char *log_name)
+{
+	char buf[IO_BUF];
+	struct spool sp;
+	ssize_t n;
+	int status, left;
+
+	spool_start(&sp);
+	for (;;) {
+		n = fr->body_read(fr->proto, buf, sizeof buf);
+		if (n == 0)
+			break;
+		if (n > 0) {
+			status = spool_write(&sp, buf, (size_t)n, 0);
+			if (status != 0)
+				goto fail;
+			continue;
+		}
+		if (n != -2) {
+			log_error("%s: the request body was cut short", log_name);
+			status = -1;
+			goto fail;
+		}
+		left = spool_wait(&sp);
+		if (left <= 0 || wait_fd(fr->in_fd, POLLIN, left) <= 0) {
+			log_error("%s: request body stalled or too slow", log_name);
+			status = S_REQUEST_TIMEOUT;
+			goto fail;
+		}
+	}
+	fr->body_fd = spool_done(&sp);
+	fr->content_length = sp.total;
+	return 0;
+fail:
+	if (sp.fd >= 0)
+		close(sp.fd);
+	return status;
+}
+
+/*
  * Find the script (or, after a local redirect, the document) and build
- * its environment.  Returns 0, or the status to answer.  *doc is set when
- * t names a document to send rather than a program to run.
+ * its environment.  Returns 0, the status to answer, or -1 for no answer.
+ * *doc is set when t names a document to send rather than a program to
+ * run.
  */
 static int
 prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
@@ -336,6 +400,11 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 		          fr->content_length);
 		return S_CONTENT_TOO_LARGE;
 	}
+	/* the length must be known before the program starts (RFC 3875
+	 * §4.1.2) */
+	if (rd == NULL && fr->content_length < 0 && fr->body_read != NULL &&
+	    (status = spool_body(fr, log_name)) != 0)
+		return status;
 
 	env_init(e);
 	env_add_config(e);
@@ -664,6 +733,7 @@ front_request(struct front *fr, const struct params *ps)
 	fr->exit_status = -1;
 	fr->bytes_out = 0;
 	fr->in_sync = 1;
+	fr->body_fd = -1;
 	for (;;) {
 		struct run r = {fr, -1, 0, 0, 0, 0, location, head, 0};
 		struct cgi_front f = {
@@ -682,7 +752,7 @@ front_request(struct front *fr, const struct params *ps)
 		status = prepare(fr, ps, rdp, &env, &t, log_name, &doc, &interp);
 		if (status != 0) {
 			file_release(&t);
-			rc = answer(fr, status);
+			rc = status < 0 ? -1 : answer(fr, status);
 			break;
 		}
 		if (doc) {
@@ -696,6 +766,9 @@ front_request(struct front *fr, const struct params *ps)
 		s.query = rdp ? rdp->query : qs ? qs->value : NULL;
 		s.query_len = rdp ? rdp->query_len : qs ? qs->value_len : 0;
 		s.interpreter = interp;
+		/* a spooled body is the program's stdin; a local redirect's
+		 * GET has none */
+		s.stdin_fd = rdp ? -1 : fr->body_fd;
 		res = cgi_run(&s, env.vars, &f);
 		file_release(&t);
 		fr->exit_status = f.exit_status;
@@ -724,6 +797,8 @@ front_request(struct front *fr, const struct params *ps)
 		rc = r.complete ? 0 : -1;
 		break;
 	}
+	if (fr->body_fd >= 0)
+		close(fr->body_fd);
 	if (rc < 0 && fr->status == 0)
 		fr->status = S_BAD_GATEWAY; /* for the log: nothing answered */
 	access_log(fr, ps, start);

@@ -34,7 +34,8 @@ struct front {
 	/* Write n response bytes framed, at once; n == 0 ends the response.
 	 * Returns -1 when the front server cannot be written to. */
 	int (*send)(void *proto, const char *p, size_t n);
-	long long content_length;  /* request body length; -1 unknown */
+	long long content_length;  /* request body length; -1 unknown (the
+	                              body is then spooled, and this set) */
 	int watch_hangup;          /* as the engine's: end the script when
 	                              in_fd hangs up */
 
@@ -42,6 +43,7 @@ struct front {
 	int status;                /* status answered, 0 for none */
 	int exit_status;           /* wait status of the script, -1 */
 	int in_sync;               /* every byte written was a whole frame */
+	int body_fd;               /* the spooled body, or -1 */
 	long long bytes_out;       /* response body bytes */
 };
 

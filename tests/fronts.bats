@@ -96,8 +96,9 @@ sock() {
 	echo "unix:$BATS_TEST_TMPDIR/${1:-cgid}.sock"
 }
 
-# start_front CONF  -- nginx-fastcgi, nginx-fastcgi-keep, nginx-scgi,
-# lighttpd-fastcgi or lighttpd-scgi from tests/fronts, in front of
+# start_front CONF  -- nginx-fastcgi, nginx-fastcgi-keep,
+# nginx-fastcgi-unbuffered, nginx-scgi, lighttpd-fastcgi or lighttpd-scgi
+# from tests/fronts, in front of
 # CGID_ADDR.  PORT becomes the front server's, for http().
 start_front() {
 	local conf=$1 cgid user=
@@ -153,14 +154,15 @@ stop_front() {
 	FRONT_PID=
 }
 
-# An HTTP-mode cgid on REF_PORT, the reference for the same requests.
+# start_reference [CGID OPTIONS...]  -- an HTTP-mode cgid on REF_PORT, the
+# reference for the same requests.
 start_reference() {
 	local i
 	REF_PORT=$(free_port)
 	REF_LOG=$BATS_TEST_TMPDIR/reference.log
 	spawn_group "$BATS_TEST_TMPDIR/reference.pid" "$BATS_TEST_TMPDIR/reference.out" \
 		"$CGID" -l "127.0.0.1:$REF_PORT" --log "$REF_LOG" \
-		$([ "$(id -u)" -eq 0 ] && echo --allow-root) "$ROOT" || return 1
+		$([ "$(id -u)" -eq 0 ] && echo --allow-root) "$@" "$ROOT" || return 1
 	REF_PID=$SPAWNED
 	for ((i = 0; i < WAIT_TENTHS; i++)); do
 		port_listening "$REF_PORT" && return 0
@@ -344,6 +346,33 @@ run_front_checks() {
 	start_cgid listen tcp --protocol scgi --env FROM_CGID_ENV=1
 	start_front nginx-scgi
 	run_front_checks
+}
+
+@test "nginx FastCGI without request buffering: a chunked upload reaches the program with CONTENT_LENGTH" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	start_front nginx-fastcgi-unbuffered
+	# nginx knows no length for a chunked body sent on as it comes: the
+	# program still gets CONTENT_LENGTH (RFC 3875 §4.1.2), and echo.pl,
+	# which reads exactly that many bytes, the whole body
+	http POST /cgi-bin/echo.pl -H 'Transfer-Encoding: chunked' \
+		--data-binary "@$ROOT/data.bin"
+	assert_code 200
+	assert_header X-Body-Length 5000000
+	[ "$(sha256sum <"$BODY" | cut -d' ' -f1)" = "$DATA_SHA" ] ||
+		fail "the body came back changed ($(wc -c <"$BODY") bytes)"
+	http POST /cgi-bin/env.sh -H 'Transfer-Encoding: chunked' \
+		-H 'Content-Type: text/plain' --data-binary 'twelve bytes'
+	assert_code 200
+	assert_env "CONTENT_LENGTH=12"
+	assert_env "CONTENT_TYPE=text/plain"
+	# a request without a body has no CONTENT_LENGTH, as in HTTP mode
+	http GET /cgi-bin/env.sh
+	assert_code 200
+	refute_env CONTENT_LENGTH
+	start_reference
+	same_as_http POST /cgi-bin/echo.pl -H 'Transfer-Encoding: chunked' \
+		--data-binary 'name=value&x=%41'
+	same_as_http GET /cgi-bin/hello
 }
 
 @test "nginx FastCGI: --script-stderr front puts stderr in nginx's error log" {
@@ -829,6 +858,73 @@ assert_out_contains() {
 		params 1 stdin 1 "more than three" stdin-end 1
 	assert_output_line "EOF"
 	wait_log 'FCGI_STDIN longer than CONTENT_LENGTH'
+}
+
+@test "FastCGI: a body without CONTENT_LENGTH is spooled; the program gets CONTENT_LENGTH and the body" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	# many full records, with management records between them, on a
+	# connection kept for a second request
+	fcgi begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/echo.pl params 1 \
+		stdin-file 1 "$ROOT/data.bin" get-values FCGI_MPXS_CONNS record 42 0 x \
+		stdin 1 END-OF-BODY stdin-end 1 wait 1 \
+		begin 2 1 0 param 2 SCRIPT_NAME=/cgi-bin/hello params 2 stdin-end 2
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	assert_output_line "GET_VALUES_RESULT 0 FCGI_MPXS_CONNS=0"
+	assert_output_line "UNKNOWN_TYPE 0 type=42"
+	assert_output_line "END_REQUEST 2 app=0 protocol=0"
+	assert_output_line "EOF"
+	assert_out_contains "X-Body-Length: 5000011"
+	assert_out_contains "Hello from C"
+	# the first response's body is what follows its header block
+	perl -0777 -ne '/\r\n\r\n/g and print substr($_, pos, 5000011)' \
+		"$BATS_TEST_TMPDIR/out" >"$BATS_TEST_TMPDIR/body"
+	local want
+	want=$({ cat "$ROOT/data.bin"; printf END-OF-BODY; } | sha256sum | cut -d' ' -f1)
+	[ "$(sha256sum <"$BATS_TEST_TMPDIR/body" | cut -d' ' -f1)" = "$want" ] ||
+		fail "the body came back changed ($(wc -c <"$BATS_TEST_TMPDIR/body") bytes)"
+	# a short body: CONTENT_LENGTH in the environment
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/env.sh params 1 \
+		stdin 1 abc stdin 1 defg stdin-end 1
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	BODY=$BATS_TEST_TMPDIR/out
+	assert_env CONTENT_LENGTH=7
+	# an empty body: none, as in HTTP mode for a request without a body
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/env.sh params 1 stdin-end 1
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	refute_env CONTENT_LENGTH
+}
+
+@test "FastCGI: a body without CONTENT_LENGTH over --max-body: 413 as in HTTP mode, and the connection goes on" {
+	local big=$BATS_TEST_TMPDIR/big
+	head -c 150000 "$ROOT/data.bin" >"$big"
+	start_cgid listen "$(sock)" --protocol fastcgi --max-body 100000
+	start_reference --max-body 100000
+	HOST=127.0.0.1 PORT=$REF_PORT http POST /cgi-bin/echo.pl \
+		-H 'Transfer-Encoding: chunked' --data-binary "@$big"
+	[ "$CODE" = 413 ] || fail "HTTP mode answered $CODE"
+	fcgi begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/echo.pl params 1 \
+		stdin-file 1 "$big" stdin-end 1 wait 1 \
+		begin 2 1 0 param 2 SCRIPT_NAME=/cgi-bin/hello params 2 stdin-end 2
+	head -n 1 "$BATS_TEST_TMPDIR/out" | grep -qx $'Status: 413 Content Too Large\r' ||
+		fail "first line: $(head -n 1 "$BATS_TEST_TMPDIR/out")"
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	assert_output_line "END_REQUEST 2 app=0 protocol=0"
+	assert_out_contains "Hello from C"
+	wait_log 'request body larger than 100000 bytes'
+}
+
+@test "FastCGI: ABORT_REQUEST while a body without CONTENT_LENGTH is spooled: no program, END_REQUEST" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	local pidf=$BATS_TEST_TMPDIR/slow.pid
+	fcgi begin 1 1 1 param 1 SCRIPT_NAME=/cgi-bin/slow.sh param 1 "QUERY_STRING=$pidf" \
+		params 1 stdin 1 part-of-a-body sleep 0.5 abort 1 wait 1 \
+		begin 2 1 0 param 2 SCRIPT_NAME=/cgi-bin/hello params 2 stdin-end 2
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	assert_output_line "END_REQUEST 2 app=0 protocol=0"
+	assert_out_contains "Hello from C"
+	# the program runs only once its body is complete
+	[ ! -e "$pidf" ] || fail "the program ran before its body was complete"
+	wait_log 'aborted by the front server'
 }
 
 # fcgi_status PARAM...  -- one request with these parameters; STATUS is the

@@ -147,7 +147,8 @@ die_status(int status, const char *what, const char *arg)
 		int n = snprintf(msg, sizeof msg, "cgid: %s%s%s\n%s", what,
 		                 sep, arg, status == 2 ? "Try 'cgid --help'.\n" : "");
 		if (n > 0)
-			write(2, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg);
+			write(2, msg, (size_t)n < sizeof msg ? (size_t)n
+			                                     : sizeof msg - 1);
 	} else
 		log_error("%s%s%s", what, sep, arg);
 	exit(status);

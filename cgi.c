@@ -498,8 +498,14 @@ cgi_answer(const struct cgi_head *h, int head, int *no_body, long long *length)
 	 * have; none goes in a 1xx or 204, nor in a 304, where it would have
 	 * to be the length of the 200 it stands for, which cannot be checked
 	 * (and a cache could take a wrong one for the stored response's). */
-	*no_body = head || bodiless;
 	*length = bodiless ? -1 : h->content_length;
+	/* §15.3.6: nor has a 205 content, but it is framed as any response
+	 * is (RFC 9112 §6.3): with Content-Length: 0 */
+	if (status == 205) {
+		bodiless = 1;
+		*length = 0;
+	}
+	*no_body = head || bodiless;
 	return status;
 }
 

@@ -83,7 +83,8 @@ int cgi_hop_by_hop(const struct header *h);
 int cgi_local_redirect(const struct cgi_head *h, char *dst);
 /* The response the block makes, in HTTP mode and the front modes alike:
  * its status; whether a body may follow (*no_body: none for HEAD, 1xx,
- * 204 and 304); and the Content-Length to send (*length, -1 for none). */
+ * 204, 205 and 304); and the Content-Length to send (*length, -1 for
+ * none; 0 for a 205). */
 int cgi_answer(const struct cgi_head *h, int head, int *no_body,
                long long *length);
 /* Of n more body bytes from the script, how many fit in the Content-Length

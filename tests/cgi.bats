@@ -413,6 +413,23 @@ EOF
 	assert_no_body_then_next 204
 }
 
+@test "Status: 205 from a script that writes a body anyway: no body, Content-Length: 0 (RFC 9110 §15.3.6)" {
+	start_server listen
+	local m
+	for m in GET HEAD; do
+		raw "$m /cgi-bin/t3-resp.sh?205body HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+		grep -q T3-BODY-OF-205 "$RAW" && fail "$m: the body of a 205 reached the client"
+		assert_no_body_then_next 205 || fail "for $m"
+		# a 205 is not bodiless by its status (RFC 9112 §6.3): its
+		# empty content is framed
+		sed -n '1,/^\r$/p' "$RAW" | tr -d '\r' | grep -q '^Content-Length: 0$' ||
+			fail "$m: no Content-Length: 0 in the 205 head"
+		sed -n '1,/^\r$/p' "$RAW" | grep -qi '^Transfer-Encoding' &&
+			fail "$m: a 205 head with Transfer-Encoding"
+	done
+	return 0
+}
+
 @test "HEAD to a script: the head, no body and no chunk on a kept connection" {
 	start_server listen
 	raw 'HEAD /cgi-bin/t3-resp.sh?chunk HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'

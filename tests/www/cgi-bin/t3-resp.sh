@@ -22,6 +22,10 @@ made)
 304)
 	printf 'Status: 304 Not Modified\n\n'
 	;;
+205body)
+	printf 'Status: 205 Reset Content\nContent-Type: text/plain\n\n'
+	echo T3-BODY-OF-205
+	;;
 304length)
 	printf 'Status: 304 Not Modified\nContent-Length: 6\n\n'
 	;;

@@ -1005,7 +1005,7 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 		if (k == 0)
 			r->status = S_PRECONDITION_FAILED;
 	} else if ((h = http_header(req, "If-Unmodified-Since", NULL)) != NULL &&
-	           (since = http_parse_date(h->value, h->value_len)) != -1 &&
+	           (since = http_parse_date(h->value, h->value_len, now)) != -1 &&
 	           mtime > since) {
 		r->status = S_PRECONDITION_FAILED;
 	}
@@ -1015,7 +1015,7 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 		if (k == 1)
 			r->status = S_NOT_MODIFIED;
 	} else if ((h = http_header(req, "If-Modified-Since", NULL)) != NULL &&
-	           (since = http_parse_date(h->value, h->value_len)) != -1 &&
+	           (since = http_parse_date(h->value, h->value_len, now)) != -1 &&
 	           mtime <= since) {
 		r->status = S_NOT_MODIFIED;
 	}

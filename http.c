@@ -1062,9 +1062,10 @@ digits(const char *s, int n)
 	return v;
 }
 
-/* RFC 9110 §5.6.7: IMF-fixdate, and the obsolete rfc850 and asctime forms. */
+/* RFC 9110 §5.6.7: IMF-fixdate, and the obsolete rfc850 and asctime forms;
+ * now places an rfc850 date's two-digit year. */
 time_t
-http_parse_date(const char *s, size_t len)
+http_parse_date(const char *s, size_t len, time_t now)
 {
 	char b[40];
 	struct tm tm;
@@ -1097,7 +1098,13 @@ http_parse_date(const char *s, size_t len)
 		tm.tm_mday = digits(p, 2);
 		tm.tm_mon = month_index(p + 3);
 		y = digits(p + 7, 2);
-		y += y < 70 ? 2000 : 1900;
+		/* §5.6.7: the year with these last two digits that is at
+		 * most 50 years ahead of now (years of 365.2425 days); no
+		 * digits stay an invalid year */
+		if (y >= 0) {
+			int last = 2020 + (int)(now / 31556952);
+			y = last - (last - y) % 100;
+		}
 		p += 10;
 		if (memcmp(p + 8, " GMT", 4) != 0)
 			return -1;

@@ -180,8 +180,9 @@ size_t http_date(time_t t, char *buf);
 /* v in base 10 or 16 (lower case digits), as %llu or %llx would print
  * it, into buf (room for 20 digits, no NUL added); returns the digits. */
 size_t http_num(char *buf, unsigned long long v, unsigned base);
-/* Parse an HTTP-date in any of the three formats; -1 if invalid. */
-time_t http_parse_date(const char *s, size_t len);
+/* Parse an HTTP-date in any of the three formats; -1 if invalid.  now:
+ * the current time, against which a two-digit year is placed. */
+time_t http_parse_date(const char *s, size_t len, time_t now);
 
 /* A small HTML error page for status into buf; returns its length. */
 int http_error_body(int status, char *buf, size_t size);

@@ -1076,6 +1076,24 @@ settled() { "$SETTLE" "$1"; }
 	assert_body CACHE-BODY
 }
 
+@test "rfc850 dates: a two-digit year is at most 50 years ahead, an invalid one is no date (RFC 9110 §5.6.7)" {
+	start_server listen
+	# cache.txt is of 2020: "70" is 2070, not 1970, so not modified since
+	http GET /cache.txt -H 'If-Modified-Since: Wednesday, 01-Jan-70 00:00:00 GMT'
+	assert_code 304
+	assert_body_empty
+	http GET /cache.txt -H 'If-Unmodified-Since: Wednesday, 01-Jan-70 00:00:00 GMT'
+	assert_code 200
+	assert_body CACHE-BODY
+	# "94" is still 1994, in the past
+	http GET /cache.txt -H 'If-Unmodified-Since: Sunday, 06-Nov-94 08:49:37 GMT'
+	assert_code 412
+	# a year that is no number makes no date: the field is ignored
+	http GET /cache.txt -H 'If-Unmodified-Since: Sunday, 06-Nov-xx 08:49:37 GMT'
+	assert_code 200
+	assert_body CACHE-BODY
+}
+
 @test "If-None-Match takes precedence over If-Modified-Since" {
 	start_server listen
 	http GET /cache.txt

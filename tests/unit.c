@@ -1386,48 +1386,58 @@ test_dates(void)
 {
 	char buf[64];
 	const time_t t = 784111777; /* Sun, 06 Nov 1994 08:49:37 GMT */
+	const time_t now = 1623233894; /* Wed, 09 Jun 2021 10:18:14 GMT */
 
-	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:49:37 GMT")), t);
-	CHECK_INT(http_parse_date(S("Sunday, 06-Nov-94 08:49:37 GMT")), t);
-	CHECK_INT(http_parse_date(S("Sun Nov  6 08:49:37 1994")), t);
-	CHECK_INT(http_parse_date(S("Thu, 01 Jan 1970 00:00:00 GMT")), 0);
-	CHECK_INT(http_parse_date(S("Wed, 09 Jun 2021 10:18:14 GMT")),
+	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:49:37 GMT"), now), t);
+	CHECK_INT(http_parse_date(S("Sunday, 06-Nov-94 08:49:37 GMT"), now), t);
+	CHECK_INT(http_parse_date(S("Sun Nov  6 08:49:37 1994"), now), t);
+	CHECK_INT(http_parse_date(S("Thu, 01 Jan 1970 00:00:00 GMT"), now), 0);
+	CHECK_INT(http_parse_date(S("Wed, 09 Jun 2021 10:18:14 GMT"), now),
 	          1623233894);
-	CHECK_INT(http_parse_date(S("Wednesday, 09-Jun-21 10:18:14 GMT")),
+	CHECK_INT(http_parse_date(S("Wednesday, 09-Jun-21 10:18:14 GMT"), now),
 	          1623233894);
-	CHECK_INT(http_parse_date(S("Wed Jun  9 10:18:14 2021")), 1623233894);
-	CHECK_INT(http_parse_date(S("Wed Jun 19 10:18:14 2021")), 1624097894);
-	CHECK_INT(http_parse_date(S("Fri, 31 Dec 9999 23:59:59 GMT")),
+	CHECK_INT(http_parse_date(S("Wed Jun  9 10:18:14 2021"), now), 1623233894);
+	CHECK_INT(http_parse_date(S("Wed Jun 19 10:18:14 2021"), now), 1624097894);
+	CHECK_INT(http_parse_date(S("Fri, 31 Dec 9999 23:59:59 GMT"), now),
 	          253402300799LL);
 
-	CHECK_INT(http_parse_date(S("")), -1);
-	CHECK_INT(http_parse_date(S("garbage")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:49:37 UTC")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:49:37 GMTX")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:49:37")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 06 Foo 1994 08:49:37 GMT")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 00 Nov 1994 08:49:37 GMT")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 32 Nov 1994 08:49:37 GMT")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 24:49:37 GMT")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:60:37 GMT")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:49:61 GMT")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08-49-37 GMT")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 06 Nov 19x4 08:49:37 GMT")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1969 08:49:37 GMT")), -1);
-	CHECK_INT(http_parse_date(S("Sun, 0\0 Nov 1994 08:49:37 GMT")), -1);
-	CHECK_INT(http_parse_date(S("Sunday, 06-Nov-94 08:49:37 UTC")), -1);
-	CHECK_INT(http_parse_date(S("Sun Nov  6 08:49:37 19944")), -1);
-	CHECK_INT(http_parse_date(S("Sun Nov 6 08:49:37 1994")), -1);
+	/* RFC 9110 §5.6.7: an rfc850 year is at most 50 years ahead */
+	CHECK_INT(http_parse_date(S("Wednesday, 01-Jan-70 00:00:00 GMT"), now),
+	          3155760000LL);
+	CHECK_INT(http_parse_date(S("Saturday, 01-Jan-72 00:00:00 GMT"), 0),
+	          63072000);
+	CHECK_INT(http_parse_date(S("Sunday, 06-Nov-94 08:49:37 GMT"),
+	                          (time_t)4102444800LL), t + 3155760000LL);
+	CHECK_INT(http_parse_date(S("Sunday, 06-Nov-x4 08:49:37 GMT"), now), -1);
+
+	CHECK_INT(http_parse_date(S(""), now), -1);
+	CHECK_INT(http_parse_date(S("garbage"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:49:37 UTC"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:49:37 GMTX"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:49:37"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 06 Foo 1994 08:49:37 GMT"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 00 Nov 1994 08:49:37 GMT"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 32 Nov 1994 08:49:37 GMT"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 24:49:37 GMT"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:60:37 GMT"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:49:61 GMT"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08-49-37 GMT"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 06 Nov 19x4 08:49:37 GMT"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1969 08:49:37 GMT"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun, 0\0 Nov 1994 08:49:37 GMT"), now), -1);
+	CHECK_INT(http_parse_date(S("Sunday, 06-Nov-94 08:49:37 UTC"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun Nov  6 08:49:37 19944"), now), -1);
+	CHECK_INT(http_parse_date(S("Sun Nov 6 08:49:37 1994"), now), -1);
 	CHECK_INT(http_parse_date(S("Sun, 06 Nov 1994 08:49:37 GMT and more "
-	                            "text that is long")), -1);
+	                            "text that is long"), now), -1);
 
 	CHECK_INT(http_date(t, buf), 29);
 	CHECK_MEM(buf, 29, "Sun, 06 Nov 1994 08:49:37 GMT");
 	CHECK_INT(http_date(0, buf), 29);
 	CHECK_MEM(buf, 29, "Thu, 01 Jan 1970 00:00:00 GMT");
-	CHECK_INT(http_parse_date(buf, 29), 0);
+	CHECK_INT(http_parse_date(buf, 29, now), 0);
 	CHECK_INT(http_date(1623233894, buf), 29);
-	CHECK_INT(http_parse_date(buf, 29), 1623233894);
+	CHECK_INT(http_parse_date(buf, 29, now), 1623233894);
 	CHECK_INT(http_date((time_t)253402300799LL, buf), 29);
 	CHECK_MEM(buf, 29, "Fri, 31 Dec 9999 23:59:59 GMT");
 	/* out of the four-digit range: still 29 bytes, never more */

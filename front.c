@@ -613,10 +613,11 @@ run_error(void *ctx, int status)
 	r->error = status;
 }
 
-/* Answer status with a small HTML page; 0, or -1 when the front server
- * cannot be written to. */
+/* Answer status with a small HTML page, its head alone for a HEAD
+ * (RFC 9110 §9.3.2); 0, or -1 when the front server cannot be written
+ * to. */
 static int
-answer(struct front *fr, int status)
+answer(struct front *fr, int status, int head)
 {
 	char buf[1024], body[512];
 	int bl = http_error_body(status, body, sizeof body);
@@ -626,9 +627,9 @@ answer(struct front *fr, int status)
 	n = snprintf(buf, sizeof buf,
 	             "Status: %d %s\r\nContent-Type: text/html; charset=utf-8\r\n"
 	             "Content-Length: %d\r\n\r\n%.*s", status,
-	             reason ? reason : "Unknown", bl, bl, body);
+	             reason ? reason : "Unknown", bl, head ? 0 : bl, body);
 	fr->status = status;
-	fr->bytes_out += bl;
+	fr->bytes_out += head ? 0 : bl;
 	if (n < 0 || (size_t)n >= sizeof buf || fr->send(fr->proto, buf, (size_t)n) < 0 ||
 	    fr->send(fr->proto, NULL, 0) < 0)
 		return -1;
@@ -650,7 +651,7 @@ send_document(struct front *fr, const struct target *t, int head)
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
-		return answer(fr, S_NOT_FOUND);
+		return answer(fr, S_NOT_FOUND, head);
 	}
 	k = snprintf(buf, sizeof buf,
 	             "Status: 200 OK\r\nContent-Type: %s\r\nContent-Length: %lld\r\n\r\n",
@@ -752,7 +753,7 @@ front_request(struct front *fr, const struct params *ps)
 		status = prepare(fr, ps, rdp, &env, &t, log_name, &doc, &interp);
 		if (status != 0) {
 			file_release(&t);
-			rc = status < 0 ? -1 : answer(fr, status);
+			rc = status < 0 ? -1 : answer(fr, status, head);
 			break;
 		}
 		if (doc) {
@@ -779,19 +780,19 @@ front_request(struct front *fr, const struct params *ps)
 		if (res == CGI_REDIRECT) {
 			if (++redirects > MAX_LOCAL_REDIRECTS) {
 				log_error("too many local redirects");
-				rc = answer(fr, S_INTERNAL_SERVER_ERROR);
+				rc = answer(fr, S_INTERNAL_SERVER_ERROR, head);
 				break;
 			}
 			if (redirect_to(&rd, location) < 0) {
 				log_error("invalid local redirect");
-				rc = answer(fr, S_BAD_GATEWAY);
+				rc = answer(fr, S_BAD_GATEWAY, head);
 				break;
 			}
 			rdp = &rd;
 			continue;
 		}
 		if (r.error != 0 && !r.head_sent) {
-			rc = answer(fr, r.error);
+			rc = answer(fr, r.error, head);
 			break;
 		}
 		rc = r.complete ? 0 : -1;

@@ -1045,6 +1045,24 @@ fcgi_status() {
 	[[ $output == $'Status: 431 '* ]] || fail "$output"
 }
 
+@test "FastCGI and SCGI: an error page to a HEAD is its head alone" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi_status SCRIPT_NAME=/cgi-bin/no-such-thing REQUEST_METHOD=HEAD
+	[ "$STATUS" = 404 ] || fail "$STATUS"
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	# RFC 9110 §9.3.2: the GET's Content-Length, and no content
+	grep -q '^Content-Length: [1-9]' "$BATS_TEST_TMPDIR/out" || fail "$(cat "$BATS_TEST_TMPDIR/out")"
+	[ "$(tail -c 4 "$BATS_TEST_TMPDIR/out" | od -An -tx1 | tr -d ' ')" = 0d0a0d0a ] ||
+		fail "a body: $(cat "$BATS_TEST_TMPDIR/out")"
+	fcgi_status SCRIPT_NAME=/cgi-bin/no-such-thing
+	grep -q '</html>' "$BATS_TEST_TMPDIR/out" || fail "no page to the GET"
+	stop_server
+	start_cgid listen "$(sock)" --protocol scgi
+	scgi scgi CONTENT_LENGTH=0 SCGI=1 SCRIPT_NAME=/cgi-bin/no-such-thing REQUEST_METHOD=HEAD
+	[[ $output == $'Status: 404 '* ]] || fail "$output"
+	[[ $output == *'Content-Length: '[1-9]* && $output != *'<'* ]] || fail "a body: $output"
+}
+
 # --- SCGI protocol, raw -----------------------------------------------------
 
 scgi() {

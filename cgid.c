@@ -43,6 +43,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -107,30 +108,40 @@ static const char usage[] =
 "-h, --help\tshow this help\n"
 "-V, --version\tshow the version\n";
 
+/* Write text to stdout, its tabs turned into the columns of a help
+ * page; in blocks through a buffer of its own (write(2), no stdio). */
 static void
 print_text(const char *text)
 {
+	char out[1024];
+	size_t n = 0;
 	int col = 0;
 
 	for (const char *p = text; *p != '\0'; p++) {
+		/* one byte of text adds at most 29 */
+		if (n > sizeof out - 32) {
+			write(1, out, n);
+			n = 0;
+		}
 		if (col == 0 && *p == '-') {
 			/* "  -x, --long" or "      --long" */
 			int indent = p[1] == '-' ? 6 : 2;
 			for (; col < indent; col++)
-				putchar(' ');
+				out[n++] = ' ';
 		}
 		if (*p != '\t') {
-			putchar(*p);
+			out[n++] = *p;
 			col = *p == '\n' ? 0 : col + 1;
 			continue;
 		}
 		if (col >= 28) {
-			putchar('\n');
+			out[n++] = '\n';
 			col = 0;
 		}
 		for (; col < 28; col++)
-			putchar(' ');
+			out[n++] = ' ';
 	}
+	write(1, out, n);
 }
 
 /* Errors of the start go to stderr, or to the log where stderr is the
@@ -717,9 +728,14 @@ handle_request(struct conn *c)
 			      ? conn_fill(c, (int)left) : -1;
 			start = now_us();
 		} else {
+			/* the head's time counts from start: the request's
+			 * first read, or the end of the idle wait */
+			long long left = TIMEOUT_HEAD_MS;
+
 			if (head_deadline == 0)
-				head_deadline = now_us() + TIMEOUT_HEAD_MS * 1000LL;
-			long long left = (head_deadline - now_us()) / 1000;
+				head_deadline = start + TIMEOUT_HEAD_MS * 1000LL;
+			else
+				left = (head_deadline - now_us()) / 1000;
 			got = left > 0 ? conn_fill(c, (int)left) : -1;
 			if (got < 0 && errno != ETIMEDOUT && left > 0)
 				return 0;
@@ -1098,7 +1114,7 @@ hand_over(int fd, enum quick how, const int *fds, int n, const sigset_t *mask)
 static void
 accept_loop(const int *fds, int n)
 {
-	struct pollfd *p;
+	static struct pollfd *p;  /* as kids and held: until the exit */
 	struct sigaction sa = {0};
 	struct timespec ts;
 	sigset_t held_sigs, waitmask;
@@ -1284,7 +1300,6 @@ accept_loop(const int *fds, int n)
 	close(stop_pipe[1]);
 	while (nheld > 0)
 		close(take_held(nheld - 1));
-	free(p);
 	for (long long until = now_ms() + cfg.grace * 1000LL;
 	     children > 0 && now_ms() < until;)
 		poll(NULL, 0, 20);
@@ -1824,8 +1839,22 @@ main(int argc, char **argv)
 			die(strerror(errno), unix_paths[i]);
 	if (chroot_dir != NULL && (chroot(chroot_dir) < 0 || chdir("/") < 0))
 		die("cannot chroot", strerror(errno));
-	cfg.base_fd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cfg.base_fd < 0 || realpath(cfg.root, cfg.base_real) == NULL)
+	/* openat(2) directly: musl's open(3) follows O_CLOEXEC with an
+	 * F_SETFD of its own */
+	cfg.base_fd = (int)syscall(SYS_openat, AT_FDCWD, cfg.root,
+	                           O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* ROOT's canonical path.  A process for one connection takes it
+	 * from the kernel (fchdir and getcwd, then to "/", where a server
+	 * that opens nothing by a relative path from here on may as well
+	 * be), rather than from realpath(3), which costs a readlink for
+	 * every component of the path and its buffers a page of stack at
+	 * every start; a listener keeps its directory for --log's
+	 * reopening. */
+	if (cfg.base_fd < 0 ||
+	    (client >= 0 ? fchdir(cfg.base_fd) < 0 ||
+	                   syscall(SYS_getcwd, cfg.base_real, MAX_PATH) <= 0 ||
+	                   cfg.base_real[0] != '/' || chdir("/") < 0
+	                 : realpath(cfg.root, cfg.base_real) == NULL))
 		die("cannot use ROOT", cfg.root);
 	cfg.root_fd = cfg.base_fd;
 	cfg.root_real = cfg.base_real;

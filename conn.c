@@ -111,8 +111,13 @@ conn_init(struct conn *c, int rfd, int wfd)
 
 	/* a socket's other status flags mean nothing: set O_NONBLOCK alone */
 	fcntl(wfd, F_SETFL, (c->is_socket ? 0 : fcntl(wfd, F_GETFL)) | O_NONBLOCK);
-	if (rfd != wfd)
-		fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) | O_NONBLOCK);
+	if (rfd != wfd) {
+		/* inetd's fds 0 and 1 share one open file: set already */
+		int fl = fcntl(rfd, F_GETFL);
+
+		if (!(fl & O_NONBLOCK))
+			fcntl(rfd, F_SETFL, fl | O_NONBLOCK);
+	}
 }
 
 void

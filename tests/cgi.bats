@@ -132,6 +132,25 @@ assert_no_body_then_next() {
 	refute_env REMOTE_USER
 }
 
+@test "ROOT named by a relative path through a symbolic link: DOCUMENT_ROOT is its real path, in every mode" {
+	local real mode top=$ROOT
+	real=$(real_root)
+	ln -s "$real" "$BATS_TEST_TMPDIR/site"
+	cd "$BATS_TEST_TMPDIR"
+	ROOT=site
+	for mode in listen sd-inetd sd-accept; do
+		start_server "$mode"
+		http GET /cgi-bin/env.sh
+		assert_code 200
+		assert_env "DOCUMENT_ROOT=$real"
+		assert_env "SCRIPT_FILENAME=$real/cgi-bin/env.sh"
+		# RFC 3875 §7.2: the program runs in its own directory
+		assert_env "PWD=$real/cgi-bin"
+		stop_server
+	done
+	ROOT=$top
+}
+
 @test "SERVER_NAME for a Host with an empty name (\":PORT\"): the server's address" {
 	start_server listen
 	http GET /cgi-bin/env.sh -H "Host: :$PORT"

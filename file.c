@@ -805,7 +805,7 @@ etag_matches(const struct request *req, const char *name, const char *etag,
 	int found = -1;
 
 	while ((h = http_header(req, name, &pos)) != NULL) {
-		found = 0;
+		found = found > 0;
 		for (p = h->value, end = p + h->value_len; p < end; p = q + 1) {
 			while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
 				p++;
@@ -819,12 +819,19 @@ etag_matches(const struct request *req, const char *name, const char *etag,
 				if (!weak)
 					s = NULL;
 			}
+			/* §13.1.1, §13.1.2: "*" or #entity-tag.  A field that
+			 * is no such list matches nothing, wherever in it the
+			 * fault lies: a tag followed by more than OWS before
+			 * the next comma ends no element (OWS is SP or HTAB, and
+			 * no other control reaches here), and is not taken. */
 			if (*p != '"' ||
-			    (q = memchr(p + 1, '"', (size_t)(end - p - 1))) == NULL)
-				break;  /* not a list of entity-tags: no match */
+			    (q = memchr(p + 1, '"', (size_t)(end - p - 1))) == NULL ||
+			    (q + 1 < end && q[1] != ',' &&
+			     (unsigned char)q[1] > ' '))
+				return 0;
 			if (s != NULL && (size_t)(q + 1 - p) == el &&
 			    memcmp(p, etag, el) == 0)
-				return 1;
+				found = 1;
 		}
 	}
 	return found;

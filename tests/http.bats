@@ -1147,6 +1147,33 @@ settled() { "$SETTLE" "$1"; }
 	assert_code 304
 }
 
+@test "If-Match and If-None-Match that are no list of entity-tags match nothing, whatever comes first (RFC 9110 §13.1.1, §13.1.2)" {
+	start_server listen
+	http GET /cache.txt
+	local etag
+	etag=$(header ETag)
+	# the tag followed by something that ends no list element
+	http GET /cache.txt -H "If-None-Match: ${etag}x"
+	assert_code 200
+	assert_body CACHE-BODY
+	http GET /cache.txt -H "If-None-Match: $etag junk"
+	assert_code 200
+	http GET /cache.txt -H "If-None-Match: \"other\", $etag junk"
+	assert_code 200
+	http GET /cache.txt -H "If-Match: ${etag}x"
+	assert_code 412
+	http GET /cache.txt -H "If-Match: $etag, junk"
+	assert_code 412
+	# the same list with the junk first matched nothing before
+	http GET /cache.txt -H "If-Match: junk, $etag"
+	assert_code 412
+	# a valid list with spaces and empty elements still matches
+	http GET /cache.txt -H "If-None-Match: ,\"other\" , $etag ,"
+	assert_code 304
+	http GET /cache.txt -H "If-Match: \"other\",$etag"
+	assert_code 200
+}
+
 @test "If-Range with a date: the whole document, as a date is no strong validator (§13.1.5)" {
 	start_server listen
 	http GET /range.txt

@@ -960,6 +960,20 @@ gzip_twin(const struct request *req, const struct target *t, struct stat *gz,
 	return found;
 }
 
+/* The date of the field name, -1 for none.  RFC 9110 §13.1.3, §13.1.4:
+ * a field on several lines is a list of dates (§5.3), which is no
+ * HTTP-date, and must be ignored like any value that is none. */
+static time_t
+field_date(const struct request *req, const char *name, time_t now)
+{
+	size_t pos = 0;
+	const struct header *h = http_header(req, name, &pos);
+
+	if (h == NULL || http_header(req, name, &pos) != NULL)
+		return -1;
+	return http_parse_date(h->value, h->value_len, now);
+}
+
 int
 file_serve(struct conn *c, const struct request *req, struct target *t,
            struct response *r)
@@ -1011,8 +1025,7 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 	if ((k = etag_matches(req, "If-Match", etag, 0)) >= 0) {
 		if (k == 0)
 			r->status = S_PRECONDITION_FAILED;
-	} else if ((h = http_header(req, "If-Unmodified-Since", NULL)) != NULL &&
-	           (since = http_parse_date(h->value, h->value_len, now)) != -1 &&
+	} else if ((since = field_date(req, "If-Unmodified-Since", now)) != -1 &&
 	           mtime > since) {
 		r->status = S_PRECONDITION_FAILED;
 	}
@@ -1021,8 +1034,7 @@ file_serve(struct conn *c, const struct request *req, struct target *t,
 	} else if ((k = etag_matches(req, "If-None-Match", etag, 1)) >= 0) {
 		if (k == 1)
 			r->status = S_NOT_MODIFIED;
-	} else if ((h = http_header(req, "If-Modified-Since", NULL)) != NULL &&
-	           (since = http_parse_date(h->value, h->value_len, now)) != -1 &&
+	} else if ((since = field_date(req, "If-Modified-Since", now)) != -1 &&
 	           mtime <= since) {
 		r->status = S_NOT_MODIFIED;
 	}

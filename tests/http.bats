@@ -1094,6 +1094,24 @@ settled() { "$SETTLE" "$1"; }
 	assert_body CACHE-BODY
 }
 
+@test "If-Modified-Since or If-Unmodified-Since on several lines is a list of dates, and ignored (RFC 9110 §13.1.3, §13.1.4)" {
+	start_server listen
+	# either line alone would give 304
+	http GET /cache.txt -H 'If-Modified-Since: Thu, 02 Jan 2020 03:04:05 GMT' \
+		-H 'If-Modified-Since: Thu, 02 Jan 2020 03:04:05 GMT'
+	assert_code 200
+	assert_body CACHE-BODY
+	# the first line alone would give 412
+	http GET /cache.txt -H 'If-Unmodified-Since: Wed, 01 Jan 2020 00:00:00 GMT' \
+		-H 'If-Unmodified-Since: Fri, 01 Jan 2021 00:00:00 GMT'
+	assert_code 200
+	assert_body CACHE-BODY
+	# one line each still counts
+	http GET /cache.txt -H 'If-Unmodified-Since: Wed, 01 Jan 2020 00:00:00 GMT' \
+		-H 'If-Modified-Since: Wed, 01 Jan 2020 00:00:00 GMT'
+	assert_code 412
+}
+
 @test "If-None-Match takes precedence over If-Modified-Since" {
 	start_server listen
 	http GET /cache.txt

@@ -263,12 +263,16 @@ cgi_env_http(struct env *e, const struct request *req, const struct conn *c,
 	}
 	/* php-cgi refuses to run without it (its force-redirect guard). */
 	env_adds(e, "REDIRECT_STATUS", "200");
-	/* §4.1.2, §4.1.3: only when the request has a body. */
+	/* §4.1.2: only when the request has a body. */
 	if (req->content_length >= 0) {
 		snprintf(buf, sizeof buf, "%lld", req->content_length);
 		env_adds(e, "CONTENT_LENGTH", buf);
 	}
-	if ((req->content_length >= 0 || req->chunked) &&
+	/* §4.1.3: "The server MUST set this meta-variable if an HTTP
+	 * Content-Type field is present", with a body or without; but not
+	 * for the GET a local redirect makes (-2), whose request it is
+	 * not. */
+	if (req->content_length != -2 &&
 	    (h = http_header(req, "Content-Type", NULL)) != NULL)
 		env_add(e, "CONTENT_TYPE", h->value, h->value_len);
 	env_add_headers(e, req);

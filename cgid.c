@@ -803,7 +803,8 @@ handle_request(struct conn *c)
 				req.method_s = "GET";
 				req.method_len = 3;
 			}
-			req.content_length = -1;
+			/* no body, nor its Content-Type (-2: cgi.c) */
+			req.content_length = -2;
 			req.chunked = 0;
 		}
 	}

@@ -84,7 +84,8 @@ struct request {
 	const struct header *host; /* the Host field, NULL if none */
 	const char *host_s;        /* authority of absolute form, else Host */
 	size_t host_len;
-	long long content_length;  /* -1: none */
+	long long content_length;  /* -1: none; -2: none, and the Content-Type
+	                              * is not its own (a local redirect) */
 	int chunked;               /* Transfer-Encoding: chunked */
 	int keep_alive;            /* persistence after this exchange (§9.3) */
 	int expect_continue;       /* Expect: 100-continue */

@@ -242,6 +242,17 @@ assert_no_body_then_next() {
 	refute_env HTTP_CONTENT_LENGTH HTTP_CONTENT_TYPE
 }
 
+@test "a Content-Type field without a body is CONTENT_TYPE still (RFC 3875 §4.1.3), without CONTENT_LENGTH" {
+	start_server listen
+	http GET /cgi-bin/env.sh -H 'Content-Type: application/json'
+	assert_code 200
+	assert_env CONTENT_TYPE=application/json
+	refute_env CONTENT_LENGTH HTTP_CONTENT_TYPE
+	http GET /cgi-bin/env.sh
+	assert_code 200
+	refute_env CONTENT_TYPE CONTENT_LENGTH
+}
+
 @test "chunked request body: CONTENT_LENGTH set, no HTTP_TRANSFER_ENCODING" {
 	start_server listen
 	http POST /cgi-bin/env.sh --data-binary 'chunked-t3-body' \

@@ -315,8 +315,11 @@ cgi_permitted(const struct stat *st, int interpreted, const char **why)
 		*why = "setuid root";
 		return S_FORBIDDEN;
 	}
-	/* decided here, before a 100 Continue invites the body */
-	if (geteuid() == 0 && !cfg.allow_root) {
+	/* decided here, before a 100 Continue invites the body (the
+	 * effective uid by getresuid(2), which --user's check imports
+	 * anyway) */
+	uid_t ruid, euid, suid;
+	if (getresuid(&ruid, &euid, &suid) == 0 && euid == 0 && !cfg.allow_root) {
 		*why = "refusing to run a script as root (use --user, or "
 		       "--allow-root)";
 		return S_INTERNAL_SERVER_ERROR;

@@ -1729,7 +1729,7 @@ main(int argc, char **argv)
 				break;
 			{
 				size_t len = strlen(optarg) + strlen(v) + 2;
-				char *s = malloc(len);
+				char *s = calloc(len, 1);  /* one allocator imported */
 				if (s == NULL)
 					die("out of memory", NULL);
 				snprintf(s, len, "%s=%s", optarg, v);

@@ -156,19 +156,46 @@ pass_param(const struct param *p, const struct redirect *rd)
 	return 1;
 }
 
+/* v[0..len) into out (size > 0) with each run of '/' made one: a front
+ * server's path may hold "//" (nginx with SCRIPT_FILENAME set to
+ * "$document_root/$fastcgi_script_name", or merge_slashes off), which
+ * names the same file (POSIX.1-2017 §4.13), and HTTP mode collapses it
+ * in a request's path as well.  Returns the new length, -1 when it does
+ * not fit. */
+static int
+squeeze(const char *v, size_t len, char *out, size_t size)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (v[i] == '/' && n > 0 && out[n - 1] == '/')
+			continue;
+		if (n + 1 >= size)
+			return -1;
+		out[n++] = v[i];
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
 /* The part of an absolute path v[0..len) below cgid's ROOT, into out;
  * -1 when v does not lie beneath ROOT. */
 static int
 below_root(const char *v, size_t len, char *out, size_t size)
 {
+	char buf[MAX_PATH];
 	size_t rl = strlen(cfg.root_real);
+	int n = squeeze(v, len, buf, sizeof buf);
 
 	if (strcmp(cfg.root_real, "/") == 0)
 		rl = 0;
-	if (len < rl || memcmp(v, cfg.root_real, rl) != 0 ||
-	    (len > rl && v[rl] != '/') || len - rl >= size)
+	if (n < 0)
 		return -1;
-	memcpy(out, v + rl, len - rl);
+	len = (size_t)n;
+	if (len < rl || memcmp(buf, cfg.root_real, rl) != 0 ||
+	    (len > rl && buf[rl] != '/') || len - rl >= size)
+		return -1;
+	memcpy(out, buf + rl, len - rl);
 	out[len - rl] = '\0';
 	return 0;
 }
@@ -274,8 +301,8 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 	const struct param *pi = get(ps, "PATH_INFO");
 	const struct param *qs = params_get(ps, "QUERY_STRING");
 	char prefix[MAX_PATH] = "", path[MAX_PATH], buf[2 * MAX_PATH + 16];
-	static char joined[MAX_PATH];
-	struct param sn_joined;
+	static char joined[MAX_PATH], sn_buf[MAX_PATH];
+	struct param sn_joined, sn_squeezed;
 	const char *rest, *v, *why;
 	size_t i, pl = 0, snl, rl, vl;
 	int walk = pi == NULL, status;
@@ -292,6 +319,17 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 	    (pi && memchr(pi->value, '\0', pi->value_len))) {
 		log_error("NUL byte in a path parameter");
 		return S_BAD_REQUEST;
+	}
+	/* SCRIPT_NAME with each "//" made one, as the path it names (the
+	 * PATH_INFO found in the path is split off it below) */
+	if (sn != NULL) {
+		int k = squeeze(sn->value, sn->value_len, sn_buf, sizeof sn_buf);
+		if (k > 0) {
+			sn_squeezed = *sn;
+			sn_squeezed.value = sn_buf;
+			sn_squeezed.value_len = (size_t)k;
+			sn = &sn_squeezed;
+		}
 	}
 	/* DOCUMENT_ROOT locates the script only without SCRIPT_FILENAME; a
 	 * redirect's path is taken beneath it when it lies beneath ROOT */

@@ -963,6 +963,29 @@ fcgi_status() {
 	[ "$STATUS" = 404 ] || fail "PATH_INFO given, and a path beyond the file: $STATUS"
 }
 
+@test "FastCGI and SCGI: a \"//\" in the script's path names the same file, as in HTTP mode" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	# nginx with SCRIPT_FILENAME $document_root/$fastcgi_script_name
+	fcgi_status "SCRIPT_FILENAME=$ROOT_REAL//cgi-bin/hello"
+	[ "$STATUS" = 200 ] || fail "SCRIPT_FILENAME with //: $STATUS"
+	fcgi begin 1 1 0 param 1 "SCRIPT_FILENAME=$ROOT_REAL/cgi-bin//env.sh//a//b" \
+		param 1 SCRIPT_NAME=/cgi-bin//env.sh//a//b params 1 stdin-end 1
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	BODY=$BATS_TEST_TMPDIR/out
+	assert_env "SCRIPT_NAME=/cgi-bin/env.sh"
+	assert_env "PATH_INFO=/a/b"
+	assert_env "SCRIPT_FILENAME=$ROOT_REAL/cgi-bin/env.sh"
+	fcgi_status "DOCUMENT_ROOT=$ROOT_REAL/" SCRIPT_NAME=//cgi-bin//hello
+	[ "$STATUS" = 200 ] || fail "SCRIPT_NAME with //: $STATUS"
+	# and it still must lie beneath ROOT
+	fcgi_status "SCRIPT_FILENAME=$ROOT_REAL//../cgi-bin/hello"
+	[ "$STATUS" = 404 ] || fail "with //..: $STATUS"
+	stop_server
+	start_cgid listen "$(sock)" --protocol scgi
+	scgi scgi CONTENT_LENGTH=0 SCGI=1 "SCRIPT_FILENAME=$ROOT_REAL//cgi-bin/hello"
+	[[ $output == $'Status: 200 OK\r\n'* ]] || fail "$output"
+}
+
 @test "FastCGI: the script checks of HTTP mode (executable, not group-writable)" {
 	cp "$ROOT/cgi-bin/hello" "$ROOT/cgi-bin/noexec"
 	chmod 644 "$ROOT/cgi-bin/noexec"

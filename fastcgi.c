@@ -535,8 +535,11 @@ fastcgi_serve(int rfd, int wfd)
 				reply_end_request(r.id, 0, FCGI_UNKNOWN_ROLE);
 				ev = EV_NONE;
 				/* §5.1: without FCGI_KEEP_CONN the connection
-				 * ends with the answer to its request */
-				refused = !(r.content[2] & FCGI_KEEP_CONN);
+				 * ends with the answer to its request; with it,
+				 * the connection is idle between requests from
+				 * here on, as after any answered request */
+				refused = !(r.content[2] & FCGI_KEEP_CONN) ||
+				          ++nreq >= MAX_REQUESTS_PER_CONN;
 			} else {
 				fc.id = r.id;
 				fc.keep = r.content[2] & FCGI_KEEP_CONN;
@@ -585,10 +588,12 @@ fastcgi_serve(int rfd, int wfd)
 			break;
 		if (fc.aborted) {
 			/* §5.4: what the front sent for the request came before
-			 * its ABORT_REQUEST; nothing more comes after it */
+			 * its ABORT_REQUEST; nothing more comes after it.  The
+			 * request is answered: with FCGI_KEEP_CONN the
+			 * connection is idle between requests, as after any */
 			reply_end_request(fc.id, 0, FCGI_REQUEST_COMPLETE);
 			fc.id = 0;
-			if (!fc.keep || fc.broken)
+			if (!fc.keep || fc.broken || ++nreq >= MAX_REQUESTS_PER_CONN)
 				break;
 			continue;
 		}

@@ -721,6 +721,33 @@ assert_out_contains() {
 	[ "$SECONDS" -le 3 ] || fail "closed after $SECONDS s"
 }
 
+@test "FastCGI: a connection kept after a refused or aborted first request is idle between requests (SIGTERM closes it at once)" {
+	start_cgid listen "$(sock)" --protocol fastcgi --grace 30
+	local t=$BATS_TEST_TMPDIR/client.txt i kind
+	for kind in role abort; do
+		: >"$t"
+		if [ "$kind" = role ]; then
+			timeout 40 perl "$CLIENT" "$CGID_ADDR" begin 1 2 1 wait 1 >"$t" 2>&1 &
+		else
+			timeout 40 perl "$CLIENT" "$CGID_ADDR" begin 1 1 1 \
+				param 1 SCRIPT_NAME=/cgi-bin/hello abort 1 wait 1 >"$t" 2>&1 &
+		fi
+		local client=$!
+		for ((i = 0; i < 50; i++)); do
+			grep -q '^END_REQUEST 1' "$t" && break
+			sleep 0.1
+		done
+		grep -q '^END_REQUEST 1' "$t" || fail "$kind: no answer: $(cat "$t")"
+		SECONDS=0
+		kill -TERM "$SERVER_PID"
+		wait_gone "$SERVER_PID" 150
+		wait "$client" || true
+		grep -q '^EOF' "$t" || fail "$kind: the connection was not closed: $(cat "$t")"
+		[ "$SECONDS" -le 3 ] || fail "$kind: closed after $SECONDS s"
+		[ "$kind" = abort ] || { stop_server; start_cgid listen "$(sock)" --protocol fastcgi --grace 30; }
+	done
+}
+
 @test "FastCGI and SCGI: a request header given twice reaches the script joined, as in HTTP mode" {
 	start_cgid listen "$(sock)" --protocol fastcgi
 	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/env.sh param 1 HTTP_X_A=1 \

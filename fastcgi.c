@@ -238,6 +238,13 @@ handle(const struct fcgi_record *r)
 	case FCGI_GET_VALUES:
 	case FCGI_GET_VALUES_RESULT:
 	case FCGI_UNKNOWN_TYPE:
+		/* §3.3: "While a request ID R is inactive, the application
+		 * ignores records with requestId == R, except for
+		 * FCGI_BEGIN_REQUEST records"; for the active request, a
+		 * record the application sends, not the Web server, breaks
+		 * the protocol */
+		if (fc.id == 0 || r->id != fc.id)
+			return EV_NONE;
 		broken("unexpected record of type", r->type);
 		return EV_NONE;
 	default:

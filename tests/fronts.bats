@@ -593,6 +593,23 @@ assert_out_contains() {
 	assert_output_line "UNKNOWN_TYPE 0 type=200"
 }
 
+@test "FastCGI: records for a request id that is not active are ignored, FCGI_STDOUT and the like too" {
+	start_cgid listen "$(sock)" --protocol fastcgi
+	# FCGI_STDOUT, FCGI_STDERR, FCGI_END_REQUEST, FCGI_GET_VALUES_RESULT
+	# for request 5, before and while request 1 is active
+	fcgi record 6 5 x record 7 5 x record 3 5 12345678 record 10 5 x \
+		begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/hello params 1 \
+		record 6 5 x record 3 5 12345678 stdin-end 1
+	assert_output_line "END_REQUEST 1 app=0 protocol=0"
+	assert_out_contains "Hello from C"
+	# for the active request, such a record breaks the protocol
+	fcgi begin 1 1 0 param 1 SCRIPT_NAME=/cgi-bin/hello params 1 \
+		record 6 1 x stdin-end 1
+	assert_output_line "EOF"
+	refute_output_line "END_REQUEST 1 app=0 protocol=0"
+	wait_log 'unexpected record of type 6'
+}
+
 @test "FastCGI: roles other than Responder get FCGI_UNKNOWN_ROLE; without FCGI_KEEP_CONN the connection ends" {
 	start_cgid listen "$(sock)" --protocol fastcgi
 	SECONDS=0

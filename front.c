@@ -285,13 +285,53 @@ fail:
 }
 
 /*
+ * A local redirect's path names the directory t, as HTTP mode serves one
+ * (RFC 3875 §6.2.2: the server processes the new path as a request for
+ * it): its index.html, else its index.cgi where that would run; a path
+ * without its final '/' is answered 301, to the path with it.  path, of
+ * length pl, is where rd->path lies beneath ROOT.  Returns 0 with t
+ * and rd->path naming the index, 1 for the 301, or 404.
+ */
+static int
+redirect_index(struct redirect *rd, char *path, size_t pl, struct target *t)
+{
+	static const char *const index[] = {"index.html", "index.cgi"};
+	size_t i, rl = strlen(rd->path), n;
+	int status = S_NOT_FOUND;
+
+	file_release(t);
+	if (rl == 0 || rd->path[rl - 1] != '/')
+		return 1;
+	for (i = 0; i < 2 && status != 0; i++) {
+		n = strlen(index[i]);
+		if (pl + n >= MAX_PATH || rl + n >= sizeof rd->path)
+			break;
+		memcpy(path + pl, index[i], n + 1);
+		/* index.cgi only where it would run, never as a document */
+		if (i == 1 && !cgi_selected(path, pl + n))
+			continue;
+		status = file_resolve(path, t);
+		if (status == 0 && (!S_ISREG(t->st.st_mode) ||
+		                    t->path_info[0] != '\0'))
+			status = S_NOT_FOUND;
+		if (status != 0)
+			file_release(t);
+		else
+			memcpy(rd->path + rl, index[i], n + 1);
+	}
+	path[pl] = '\0';
+	return status;
+}
+
+/*
  * Find the script (or, after a local redirect, the document) and build
  * its environment.  Returns 0, the status to answer, or -1 for no answer.
  * *doc is set when t names a document to send rather than a program to
- * run.
+ * run, and to 2 when a local redirect names a directory without its
+ * final '/' (a 301 to answer).
  */
 static int
-prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
+prepare(struct front *fr, const struct params *ps, struct redirect *rd,
         struct env *e, struct target *t, char *log_name, int *doc,
         const char **interp)
 {
@@ -390,6 +430,14 @@ prepare(struct front *fr, const struct params *ps, const struct redirect *rd,
 		walk = 1;
 		file_release(t);
 		status = plain_path(path) ? file_resolve(path, t) : S_NOT_FOUND;
+	}
+	if (status == 0 && S_ISDIR(t->st.st_mode) && rd != NULL &&
+	    t->path_info[0] == '\0') {
+		status = redirect_index(rd, path, pl, t);
+		if (status == 1) {
+			*doc = 2;
+			return 0;
+		}
 	}
 	if (status == 0 && S_ISDIR(t->st.st_mode))
 		status = S_NOT_FOUND;
@@ -710,6 +758,29 @@ fail:
 	return -1;
 }
 
+/* A local redirect named a directory without its final '/': 301 to the
+ * path with it, as HTTP mode answers (RFC 9110 §15.4.2: the target in
+ * Location); 0, or -1 when the front server cannot be written to. */
+static int
+send_moved(struct front *fr, const struct redirect *rd)
+{
+	char loc[3 * MAX_PATH], buf[4 * MAX_PATH + 128];
+	int n;
+
+	if (file_url_encode(rd->path, loc, sizeof loc - 1) < 0)
+		return answer(fr, S_NOT_FOUND);
+	n = snprintf(buf, sizeof buf, "Status: 301 Moved Permanently\r\n"
+	             "Location: %s/%s%.*s\r\nContent-Length: 0\r\n\r\n", loc,
+	             rd->query ? "?" : "", (int)rd->query_len,
+	             rd->query ? rd->query : "");
+	fr->status = S_MOVED_PERMANENTLY;
+	if (n < 0 || (size_t)n >= sizeof buf ||
+	    fr->send(fr->proto, buf, (size_t)n) < 0 ||
+	    fr->send(fr->proto, NULL, 0) < 0)
+		return -1;
+	return 0;
+}
+
 /* Parse a local redirect's Location into rd (as HTTP mode does). */
 static int
 redirect_to(struct redirect *rd, const char *location)
@@ -792,6 +863,10 @@ front_request(struct front *fr, const struct params *ps)
 		if (status != 0) {
 			file_release(&t);
 			rc = status < 0 ? -1 : answer(fr, status, head);
+			break;
+		}
+		if (doc == 2) {
+			rc = send_moved(fr, rdp);
 			break;
 		}
 		if (doc) {

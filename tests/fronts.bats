@@ -1030,6 +1030,30 @@ fcgi_status() {
 	[[ $output == $'Status: 200 OK\r\n'* ]] || fail "$output"
 }
 
+@test "FastCGI: a local redirect to a directory gives its index, or 301 without the final '/', as in HTTP mode" {
+	make_script lr-dir.sh '#!/bin/sh' 'printf "Location: %s\n\n" "$QUERY_STRING"'
+	mkdir -p "$ROOT/cgi-bin/ix"
+	printf '%s\n' '#!/bin/sh' 'printf "Content-Type: text/plain\n\nINDEX-CGI %s\n" "$SCRIPT_NAME"' \
+		>"$ROOT/cgi-bin/ix/index.cgi"
+	chmod 755 "$ROOT/cgi-bin/ix/index.cgi"
+	start_cgid listen "$(sock)" --protocol fastcgi
+	fcgi_status SCRIPT_NAME=/cgi-bin/lr-dir.sh QUERY_STRING=/dir/
+	[ "$STATUS" = 200 ] || fail "/dir/: $STATUS"
+	assert_out_contains DIR-INDEX-MARKER
+	fcgi_status SCRIPT_NAME=/cgi-bin/lr-dir.sh QUERY_STRING=/cgi-bin/ix/
+	[ "$STATUS" = 200 ] || fail "/cgi-bin/ix/: $STATUS"
+	assert_out_contains "INDEX-CGI /cgi-bin/ix/index.cgi"
+	fcgi_status SCRIPT_NAME=/cgi-bin/lr-dir.sh 'QUERY_STRING=/dir?a=b'
+	[ "$STATUS" = 301 ] || fail "/dir: $STATUS"
+	assert_out_contains $'Location: /dir/?a=b\r'
+	# (appStatus is the redirecting program's, which may be ended early)
+	grep -q '^END_REQUEST 1 app=[0-9]* protocol=0$' <<<"$output" || fail "$output"
+	# a directory without an index: 404, as in HTTP mode without --list-dirs
+	fcgi_status SCRIPT_NAME=/cgi-bin/lr-dir.sh QUERY_STRING=/sub/
+	[ "$STATUS" = 404 ] || fail "/sub/: $STATUS"
+	rm -rf "$ROOT/cgi-bin/lr-dir.sh" "$ROOT/cgi-bin/ix"
+}
+
 @test "FastCGI: the script checks of HTTP mode (executable, not group-writable)" {
 	cp "$ROOT/cgi-bin/hello" "$ROOT/cgi-bin/noexec"
 	chmod 644 "$ROOT/cgi-bin/noexec"

@@ -179,7 +179,13 @@ management(const struct fcgi_record *r)
 		reply(rec, FCGI_HEADER_LEN + 8);
 		return;
 	}
-	snprintf(num, sizeof num, "%d", FCGI_ADVERTISED_CONNS);
+	/* §4.1 FCGI_MAX_CONNS, FCGI_MAX_REQS (one request per connection):
+	 * a listener serves --max-connections at once, the rest wait in its
+	 * backlog; a process started for one connection cannot know what
+	 * starts it (systemd's MaxConnections= is 64 by default) */
+	snprintf(num, sizeof num, "%d",
+	         !cfg.one_connection && cfg.max_connections < FCGI_ADVERTISED_CONNS
+	         ? cfg.max_connections : FCGI_ADVERTISED_CONNS);
 	while (off < r->content_len &&
 	       (k = fcgi_parse_pair(r->content + off, r->content_len - off, &p)) > 0) {
 		const char *v = NULL;

@@ -586,6 +586,12 @@ assert_out_contains() {
 	assert_output_line "GET_VALUES_RESULT 0 FCGI_MAX_CONNS=64 FCGI_MAX_REQS=64 FCGI_MPXS_CONNS=0"
 }
 
+@test "FastCGI: FCGI_MAX_CONNS is --max-connections when the listener serves fewer than 64" {
+	start_cgid listen "$(sock)" --protocol fastcgi --max-connections 8
+	fcgi get-values FCGI_MAX_CONNS FCGI_MAX_REQS sleep 0.3 shut
+	assert_output_line "GET_VALUES_RESULT 0 FCGI_MAX_CONNS=8 FCGI_MAX_REQS=8"
+}
+
 @test "FastCGI: unknown record types get FCGI_UNKNOWN_TYPE" {
 	start_cgid listen "$(sock)" --protocol fastcgi
 	fcgi record 42 0 x record 200 1 yy sleep 0.3 shut

@@ -762,13 +762,13 @@ fail:
  * path with it, as HTTP mode answers (RFC 9110 §15.4.2: the target in
  * Location); 0, or -1 when the front server cannot be written to. */
 static int
-send_moved(struct front *fr, const struct redirect *rd)
+send_moved(struct front *fr, const struct redirect *rd, int head)
 {
 	char loc[3 * MAX_PATH], buf[4 * MAX_PATH + 128];
 	int n;
 
 	if (file_url_encode(rd->path, loc, sizeof loc - 1) < 0)
-		return answer(fr, S_NOT_FOUND);
+		return answer(fr, S_NOT_FOUND, head);
 	n = snprintf(buf, sizeof buf, "Status: 301 Moved Permanently\r\n"
 	             "Location: %s/%s%.*s\r\nContent-Length: 0\r\n\r\n", loc,
 	             rd->query ? "?" : "", (int)rd->query_len,
@@ -866,7 +866,7 @@ front_request(struct front *fr, const struct params *ps)
 			break;
 		}
 		if (doc == 2) {
-			rc = send_moved(fr, rdp);
+			rc = send_moved(fr, rdp, head);
 			break;
 		}
 		if (doc) {

@@ -588,37 +588,14 @@ dispatch(struct conn *c, struct request *req, char *redirect)
 #endif
 	status = file_resolve(req->path, &t);
 	if (status == 0 && S_ISDIR(t.st.st_mode)) {
-		static const char *const index[] = {"index.html", "index.cgi"};
-		size_t i, pl = req->path_len;
-
 		file_release(&t);
-		if (req->path[pl - 1] != '/')
+		if (req->path[req->path_len - 1] != '/')
 			return redirect_dir(c, req);
-		status = S_NOT_FOUND;
-		for (i = 0; i < 2 && status != 0; i++) {
-			if (pl + strlen(index[i]) >= sizeof req->path)
-				break;
-			strcpy(req->path + pl, index[i]);
-			req->path_len = pl + strlen(index[i]);
-			/* index.cgi only where it would run, never as a document */
-			if (i == 1 && !cgi_selected(req->path, req->path_len))
-				continue;
-			status = file_resolve(req->path, &t);
-			if (status == 0 && (!S_ISREG(t.st.st_mode) ||
-			                    t.path_info[0] != '\0'))
-				status = S_NOT_FOUND;
-			/* a failed lookup may hold the directories it opened,
-			 * which the next one would lose */
-			if (status != 0)
-				file_release(&t);
-		}
-		if (status != 0) {
-			req->path[pl] = '\0';
-			req->path_len = pl;
-			/* a listed directory is a resource like a document,
-			 * with the same methods */
+		status = file_index(req->path, &req->path_len, &t);
+		/* a listed directory is a resource like a document, with
+		 * the same methods */
+		if (status != 0)
 			listed = cfg.list_dirs;
-		}
 	}
 	if (status != 0 && !listed) {
 		file_release(&t);

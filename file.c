@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <linux/openat2.h>
 
+#include "cgi.h"
 #include "file.h"
 
 /* Without openat2: the path is resolved in full and checked against the
@@ -88,6 +89,37 @@ file_release(struct target *t)
 	if (t->dir_fd >= 0 && t->dir_fd != cfg.root_fd)
 		close(t->dir_fd);
 	t->fd = t->dir_fd = -1;
+}
+
+int
+file_index(char *path, size_t *len, struct target *t)
+{
+	static const char *const index[] = {"index.html", "index.cgi"};
+	size_t i, n, pl = *len;
+	int status = S_NOT_FOUND;
+
+	for (i = 0; i < 2 && status != 0; i++) {
+		n = strlen(index[i]);
+		if (pl + n >= MAX_PATH)
+			break;
+		memcpy(path + pl, index[i], n + 1);
+		/* index.cgi only where it would run, never as a document */
+		if (i == 1 && !cgi_selected(path, pl + n))
+			continue;
+		status = file_resolve(path, t);
+		if (status == 0 && (!S_ISREG(t->st.st_mode) ||
+		                    t->path_info[0] != '\0'))
+			status = S_NOT_FOUND;
+		/* a failed lookup may hold the directories it opened, which
+		 * the next one would lose */
+		if (status != 0)
+			file_release(t);
+		else
+			*len = pl + n;
+	}
+	if (status != 0)
+		path[pl] = '\0';
+	return status;
 }
 
 int

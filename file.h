@@ -33,6 +33,15 @@ struct target {
  */
 int file_resolve(const char *path, struct target *t);
 void file_release(struct target *t);
+/*
+ * The index of the directory named by path[0..*len), which ends in '/'
+ * (a buffer of MAX_PATH): its index.html, else its index.cgi where that
+ * would run (never as a document).  Returns 0 with the index's name
+ * appended to path, *len its new length and t resolved to it; or the
+ * status of the last lookup (404 when none was made), with path[0..*len)
+ * as it was and t released.
+ */
+int file_index(char *path, size_t *len, struct target *t);
 /* Open name beneath the root's directory at dir_fd, no escape. */
 int open_beneath(int dir_fd, const char *name, int flags);
 

@@ -289,38 +289,31 @@ fail:
  * (RFC 3875 §6.2.2: the server processes the new path as a request for
  * it): its index.html, else its index.cgi where that would run; a path
  * without its final '/' is answered 301, to the path with it.  path, of
- * length pl, is where rd->path lies beneath ROOT.  Returns 0 with t
- * and rd->path naming the index, 1 for the 301, or 404.
+ * length pl, is where rd->path lies beneath ROOT (file_index looks
+ * there).  Returns 0 with t and rd->path naming the index, 1 for the
+ * 301, or the status to answer.
  */
 static int
 redirect_index(struct redirect *rd, char *path, size_t pl, struct target *t)
 {
-	static const char *const index[] = {"index.html", "index.cgi"};
-	size_t i, rl = strlen(rd->path), n;
-	int status = S_NOT_FOUND;
+	size_t rl = strlen(rd->path), len = pl;
+	int status;
 
 	file_release(t);
 	if (rl == 0 || rd->path[rl - 1] != '/')
 		return 1;
-	for (i = 0; i < 2 && status != 0; i++) {
-		n = strlen(index[i]);
-		if (pl + n >= MAX_PATH || rl + n >= sizeof rd->path)
-			break;
-		memcpy(path + pl, index[i], n + 1);
-		/* index.cgi only where it would run, never as a document */
-		if (i == 1 && !cgi_selected(path, pl + n))
-			continue;
-		status = file_resolve(path, t);
-		if (status == 0 && (!S_ISREG(t->st.st_mode) ||
-		                    t->path_info[0] != '\0'))
-			status = S_NOT_FOUND;
-		if (status != 0)
-			file_release(t);
-		else
-			memcpy(rd->path + rl, index[i], n + 1);
+	status = file_index(path, &len, t);
+	if (status != 0)
+		return status;
+	/* the index's name, after the redirect's path as well */
+	if (rl + len - pl >= sizeof rd->path) {
+		file_release(t);
+		path[pl] = '\0';
+		return S_NOT_FOUND;
 	}
+	memcpy(rd->path + rl, path + pl, len - pl + 1);
 	path[pl] = '\0';
-	return status;
+	return 0;
 }
 
 /*
